@@ -1,0 +1,135 @@
+/*
+ * config: kioskd.conf, an INI file read with libinih.
+ *
+ * Every key the daemon reads is declared in one table in config.c, with its
+ * section, type, range and default; kioskd.conf(5) documents the same keys.
+ * Unknown sections and keys are errors, with a "did you mean" when a known
+ * name is close. Errors name the file, the line and the key:
+ *
+ *   kioskd.conf:12: unknown key "polic" in [policy] (did you mean "period"?)
+ *
+ * Command-line flags override the file through config_set(), which checks a
+ * value exactly as the file would and names "command line" as its origin.
+ */
+#ifndef KIOSK_CONFIG_H
+#define KIOSK_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define CONFIG_PATH_MAX 256
+#define CONFIG_ID_MAX 64
+#define CONFIG_NAME_MAX 128
+
+enum policy_period {
+	POLICY_PERIOD_ROLLING = 0, /* N sets in any window of period_days days */
+	POLICY_PERIOD_MONTH = 1,   /* N sets per calendar month, local time */
+};
+
+enum accept_mode {
+	ACCEPT_ANY = 0,    /* any card, a transit IC card included */
+	ACCEPT_ISSUED = 1, /* only cards the programme issued */
+};
+
+enum language {
+	LANGUAGE_JA = 0,      /* "ja" */
+	LANGUAGE_JA_EASY = 1, /* "ja-easy": やさしい日本語 */
+	LANGUAGE_EN = 2,      /* "en" */
+};
+
+struct kiosk_config {
+	/* [kiosk] */
+	char kiosk_id[CONFIG_ID_MAX];    /* id, required: [A-Za-z0-9._-]+ */
+	char site_id[CONFIG_ID_MAX];     /* site_id, required, same charset */
+	char site_name[CONFIG_NAME_MAX]; /* site_name, free text (UTF-8) */
+	double latitude;                 /* latitude, -90..90 */
+	double longitude;                /* longitude, -180..180 */
+	bool has_coordinates;            /* both latitude and longitude given */
+	char timezone[CONFIG_ID_MAX];    /* timezone, default "Asia/Tokyo" */
+	enum language language;          /* language, default ja */
+	char data_dir[CONFIG_PATH_MAX];  /* data_dir, default /var/lib/kioskd */
+	char key_file[CONFIG_PATH_MAX];  /* key_file, default /etc/kioskd/card.key */
+
+	/* [policy] */
+	struct {
+		unsigned limit;              /* limit: sets per period, 0 = unlimited; default 1 */
+		enum policy_period period;   /* period: "rolling" or "month"; default rolling */
+		unsigned period_days;        /* period_days: 1..366, default 30 (rolling only) */
+		unsigned debounce_seconds;   /* debounce_seconds: 0..600, default 5 */
+		enum accept_mode accept;     /* accept: "any" or "issued"; default any */
+		unsigned retain_margin_days; /* retain_margin_days: 0..3650, default 7 */
+	} policy;
+
+	/* [stock] */
+	struct {
+		unsigned low_water;  /* low_water: 0..100000, default 10 */
+		unsigned pack_count; /* pack_count: sets per restock pack, 1..10000, default 10 */
+	} stock;
+
+	/* [reader] */
+	struct {
+		char connection[CONFIG_PATH_MAX]; /* connection, e.g. "pn532_uart:/dev/ttyAMA0" or "fake:/run/kioskd/reader.fifo"; required */
+	} reader;
+
+	/* [display] */
+	struct {
+		char backend[32]; /* backend: "none" for now; default "none" */
+	} display;
+
+	/* [office] */
+	struct {
+		char url[CONFIG_PATH_MAX];        /* url: https://..., or http:// to loopback only; empty = no office */
+		char token_file[CONFIG_PATH_MAX]; /* token_file, default /etc/kioskd/token */
+	} office;
+
+	/* [control] */
+	struct {
+		char socket_path[108];   /* socket, default /run/kioskd/control.sock (sun_path limit) */
+		char group[CONFIG_ID_MAX]; /* group allowed to use the socket; empty = only root and kioskd's own user */
+	} control;
+
+	/* [log] */
+	struct {
+		enum log_level level; /* level: error|warn|info|debug, default info */
+	} log;
+};
+
+/* Fills every field with its default. Required fields are left empty. */
+void config_defaults(struct kiosk_config *cfg);
+
+/*
+ * Reads the INI file at path over the values already in cfg. Each problem is
+ * written to errs as one line "PATH:LINE: message" (or "PATH: message" when
+ * the file cannot be opened). Keeps going after an error so that one run
+ * shows every problem. Returns the number of errors; 0 means cfg is usable
+ * as far as the file goes (call config_validate() after overrides).
+ */
+int config_load(struct kiosk_config *cfg, const char *path, FILE *errs);
+
+/*
+ * Same parser over an in-memory text (for tests and the fuzz target); name
+ * is used in messages in place of a path.
+ */
+int config_load_string(struct kiosk_config *cfg, const char *name,
+		       const char *text, FILE *errs);
+
+/*
+ * Applies one override "section.key=value" exactly as the file would (same
+ * checks, same messages, origin "command line"). Returns 0 or 1 error.
+ */
+int config_set(struct kiosk_config *cfg, const char *assignment, FILE *errs);
+
+/*
+ * Checks what no single key can: required keys present. origin names the
+ * file in messages. Returns the number of errors.
+ */
+int config_validate(const struct kiosk_config *cfg, const char *origin, FILE *errs);
+
+/* Names of the enum values as they appear in the file. */
+const char *config_language_name(enum language lang);
+const char *config_period_name(enum policy_period period);
+const char *config_accept_name(enum accept_mode accept);
+
+#endif

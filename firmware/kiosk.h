@@ -1,0 +1,104 @@
+/*
+ * kiosk: the kiosk's state and its tap path.
+ *
+ * The tap path reads top to bottom, with no calls back up:
+ *
+ *   reader event -> card identity (keyed card_id; the UID is wiped)
+ *                -> debounce (the same tap again shows the same result)
+ *                -> policy (pure) -> store (durable commit)
+ *                -> feedback (only after the commit returned)
+ *
+ * Feedback today is a "feedback" event on the control socket's watch
+ * stream and a log line; the display and the buzzer plug in at the same
+ * point (kiosk_give_feedback) and nowhere else.
+ *
+ * If the store cannot be opened (locked, corrupt, from a newer kioskd) the
+ * kiosk runs "out of service": taps are answered as such and nothing is
+ * handed out, the control socket still answers, and the store is retried.
+ */
+#ifndef KIOSK_KIOSK_H
+#define KIOSK_KIOSK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "card_identity.h"
+#include "config.h"
+#include "policy.h"
+#include "store.h"
+
+#define KIOSK_VERSION "0.1.0"
+
+enum reader_state {
+	READER_STATE_STARTING,
+	READER_STATE_OK,
+	READER_STATE_UNAVAILABLE,
+};
+
+/* Where the kiosk's events go (the control socket's watchers). Takes a reference. */
+typedef void (*kiosk_emit_fn)(void *ctx, json_t *event);
+
+/* Test-only pauses on the tap path, in microseconds (KIOSKD_TEST_PAUSE). */
+struct kiosk_test_pauses {
+	unsigned before_commit_us;
+	unsigned in_transaction_us;
+	unsigned after_commit_us;
+};
+
+struct kiosk {
+	struct kiosk_config cfg;
+	struct card_key key;
+	struct policy_rules rules;
+	struct store *store; /* NULL: out of service */
+	char store_path[CONFIG_PATH_MAX + 16];
+	char store_error[320];
+
+	struct policy_last_tap last_tap;
+	int64_t last_seq;                    /* seq of the last tap's event, 0 if none */
+	struct policy_decision last_decision;
+
+	enum reader_state reader_state;
+	char reader_detail[160];
+
+	kiosk_emit_fn emit;
+	void *emit_ctx;
+	struct kiosk_test_pauses pauses;
+};
+
+/*
+ * Sets up the kiosk from a validated config and a loaded key, and tries to
+ * open the store (a failure leaves it out of service and is logged).
+ */
+void kiosk_init(struct kiosk *k, const struct kiosk_config *cfg, const struct card_key *key);
+void kiosk_shutdown(struct kiosk *k);
+
+/* Test-only: pauses on the tap path so a crash test's kills land inside it. */
+void kiosk_set_test_pauses(struct kiosk *k, const struct kiosk_test_pauses *pauses);
+
+/* Retries the store if it is not open. Returns true if it is open now. */
+bool kiosk_store_retry(struct kiosk *k);
+
+/* Applies a reloaded config (policy, stock, site, language, log level). */
+void kiosk_apply_config(struct kiosk *k, const struct kiosk_config *cfg);
+
+/* The tap path. The UID in *card is wiped before this returns. */
+void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card);
+void kiosk_card_removed(struct kiosk *k);
+void kiosk_reader_changed(struct kiosk *k, enum reader_state state, const char *detail);
+
+/* Housekeeping: prunes card-level history that can no longer matter. */
+void kiosk_maintenance(struct kiosk *k);
+
+/*
+ * Control commands. request is one parsed JSON object; actor describes the
+ * peer ("uid 1000 (hanako)") for the staff-action log. Returns a new
+ * response object ({"ok": true, ...} or {"ok": false, "error": "..."}).
+ * "watch" is handled by the control socket itself.
+ */
+json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor);
+
+/* "2026-11-29T14:05:00+09:00" in the kiosk's zone. */
+void kiosk_format_time(const struct kiosk *k, int64_t t, char *out, size_t len);
+
+#endif
