@@ -6,7 +6,7 @@
  * Unknown sections and keys are errors, with a "did you mean" when a known
  * name is close. Errors name the file, the line and the key:
  *
- *   kioskd.conf:12: unknown key "polic" in [policy] (did you mean "period"?)
+ *   kioskd.conf:12: unknown key "lmiit" in [policy] (did you mean "limit"?)
  *
  * Command-line flags override the file through config_set(), which checks a
  * value exactly as the file would and names "command line" as its origin.

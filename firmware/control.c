@@ -134,8 +134,22 @@ static int client_request(struct client *c, const char *line, size_t len)
 		resp = error_msg(text);
 	} else if (json_is_object(req) && json_is_string(json_object_get(req, "cmd")) &&
 		   strcmp(json_string_value(json_object_get(req, "cmd")), "watch") == 0) {
+		/* The acknowledgement, then a first event with the state now, so a
+		 * watcher knows where the stream starts. */
 		c->watching = true;
 		resp = json_pack("{s:b, s:b}", "ok", 1, "watching", 1);
+		if (client_send(c, resp) != 0) {
+			json_decref(resp);
+			json_decref(req);
+			return -1;
+		}
+		json_decref(resp);
+		struct kiosk *k = c->server->kiosk;
+		resp = json_pack("{s:s, s:s, s:I}", "event", "watching", "reader",
+				 k->reader_state == READER_STATE_OK ? "ok"
+				 : k->reader_state == READER_STATE_STARTING ? "starting"
+									    : "unavailable",
+				 "last_seq", (json_int_t)k->last_seq);
 	} else {
 		resp = kiosk_command(c->server->kiosk, req, c->actor);
 	}

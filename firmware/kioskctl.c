@@ -142,12 +142,16 @@ static json_t *call(json_t *req)
 	char *pending = NULL;
 	size_t pending_len = 0;
 	json_t *resp = NULL;
-	if (send_request(fd, req) != 0) {
-		fprintf(stderr, "kioskctl: sending to kioskd failed: %s\n", strerror(errno));
-	} else {
+	/* Even if sending fails, kioskd may have said why (e.g. "not allowed"). */
+	int send_errno = send_request(fd, req) != 0 ? errno : 0;
+	{
 		char *line = read_line(fd, &pending, &pending_len);
 		if (!line) {
-			fprintf(stderr, "kioskctl: kioskd closed the connection without answering\n");
+			if (send_errno)
+				fprintf(stderr, "kioskctl: sending to kioskd failed: %s\n",
+					strerror(send_errno));
+			else
+				fprintf(stderr, "kioskctl: kioskd closed the connection without answering\n");
 		} else {
 			json_error_t jerr;
 			resp = json_loads(line, 0, &jerr);

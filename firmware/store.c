@@ -234,32 +234,51 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t len)
 	return rc;
 }
 
-static int migrate(struct store *s, const char *path, char *err, size_t errlen)
+static void explain_open_error(struct store *s, int rc, const char *path, char *err, size_t errlen)
+{
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		snprintf(err, errlen,
+			 "%s is not a kiosk database or is corrupt (%s); it has not been touched: "
+			 "move it aside (keep it for recovery) or restore a backup",
+			 path, sqlite3_errstr(rc));
+	else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		snprintf(err, errlen,
+			 "%s is locked by another process (%s); waiting for it to let go", path,
+			 sqlite3_errstr(rc));
+	else
+		snprintf(err, errlen, "cannot use %s: %s", path, sqlite3_errmsg(s->db));
+}
+
+/*
+ * Reads the schema version without writing anything, and refuses what is
+ * not ours to change: a newer schema, someone else's database, a corrupt
+ * file. Nothing before this point may write to the file.
+ */
+static int check_schema(struct store *s, const char *path, bool exists, long *version,
+			char *err, size_t errlen)
 {
 	char text[64];
 	int rc = pragma_text(s->db, "PRAGMA user_version", text, sizeof(text));
 	if (rc != SQLITE_OK) {
-		if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-			snprintf(err, errlen,
-				 "%s is not a kiosk database or is corrupt (%s); it has not been "
-				 "touched: move it aside (keep it for recovery) or restore a backup",
-				 path, sqlite3_errstr(rc));
-		else
-			snprintf(err, errlen, "cannot read %s: %s", path, sqlite3_errmsg(s->db));
+		explain_open_error(s, rc, path, err, errlen);
 		return -1;
 	}
-	long version = strtol(text, NULL, 10);
-	if (version > STORE_SCHEMA_VERSION) {
+	*version = strtol(text, NULL, 10);
+	if (*version > STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen,
 			 "%s has schema version %ld, newer than this kioskd understands (%d): "
 			 "it was written by a newer kioskd; install that version again, or "
-			 "restore a backup made by this one",
-			 path, version, STORE_SCHEMA_VERSION);
+			 "restore a backup made by this one; it has not been touched",
+			 path, *version, STORE_SCHEMA_VERSION);
 		return -1;
 	}
-	if (version == 0) {
+	if (*version == 0) {
 		char tables[16];
-		pragma_text(s->db, "SELECT count(*) FROM sqlite_master", tables, sizeof(tables));
+		rc = pragma_text(s->db, "SELECT count(*) FROM sqlite_master", tables, sizeof(tables));
+		if (rc != SQLITE_OK) {
+			explain_open_error(s, rc, path, err, errlen);
+			return -1;
+		}
 		if (strcmp(tables, "0") != 0) {
 			snprintf(err, errlen,
 				 "%s is an SQLite database but not a kiosk store (it has tables "
@@ -268,6 +287,26 @@ static int migrate(struct store *s, const char *path, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (exists && *version > 0) {
+		char check[256];
+		rc = pragma_text(s->db, "PRAGMA quick_check", check, sizeof(check));
+		if (rc != SQLITE_OK) {
+			explain_open_error(s, rc, path, err, errlen);
+			return -1;
+		}
+		if (strcmp(check, "ok") != 0) {
+			snprintf(err, errlen,
+				 "%s is corrupt (quick_check: %s); it has not been touched: move it "
+				 "aside (keep it for recovery) or restore a backup",
+				 path, check);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int migrate(struct store *s, const char *path, long version, char *err, size_t errlen)
+{
 	for (long v = version; v < STORE_SCHEMA_VERSION; v++) {
 		char *msg = NULL;
 		char bump[64];
@@ -335,24 +374,21 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	/* Another process holding a write lock: wait a little, then say so. */
-	sqlite3_busy_timeout(s->db, 2000);
 	sqlite3_extended_result_codes(s->db, 0);
+	/* Another process holding the database: wait briefly at open, then say so. */
+	sqlite3_busy_timeout(s->db, 250);
+
+	long version;
+	if (check_schema(s, path, exists, &version, err, errlen) != 0)
+		goto fail;
 
 	char mode[16];
 	rc = pragma_text(s->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
 	if (rc != SQLITE_OK || strcmp(mode, "wal") != 0) {
-		if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-			snprintf(err, errlen,
-				 "%s is not a kiosk database or is corrupt (%s); it has not been "
-				 "touched: move it aside (keep it for recovery) or restore a backup",
-				 path, sqlite3_errstr(rc));
-		else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			snprintf(err, errlen, "%s is locked by another process: %s", path,
-				 sqlite3_errmsg(s->db));
+		if (rc != SQLITE_OK)
+			explain_open_error(s, rc, path, err, errlen);
 		else
-			snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
-				 rc == SQLITE_OK ? mode : sqlite3_errmsg(s->db));
+			snprintf(err, errlen, "%s: cannot switch to WAL mode (journal mode %s)", path, mode);
 		goto fail;
 	}
 	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL, NULL,
@@ -360,20 +396,18 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if (migrate(s, path, err, errlen) != 0)
+	if (migrate(s, path, version, err, errlen) != 0)
 		goto fail;
 
-	if (exists) {
-		char check[256];
-		rc = pragma_text(s->db, "PRAGMA quick_check", check, sizeof(check));
-		if (rc != SQLITE_OK || strcmp(check, "ok") != 0) {
-			snprintf(err, errlen,
-				 "%s is corrupt (quick_check: %s); it has not been touched: move it "
-				 "aside (keep it for recovery) or restore a backup",
-				 path, rc == SQLITE_OK ? check : sqlite3_errstr(rc));
-			goto fail;
-		}
+	/* Can we write? A writer elsewhere (an admin's sqlite3 shell) would
+	 * make every commit wait and fail; better to know now. */
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE; ROLLBACK;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		explain_open_error(s, rc, path, err, errlen);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
 	}
+	sqlite3_busy_timeout(s->db, 1000);
 
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
