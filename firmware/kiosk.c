@@ -53,10 +53,19 @@ void kiosk_apply_config(struct kiosk *k, const struct kiosk_config *cfg)
 
 static struct kiosk *hook_kiosk; /* for the store's test hook, which takes no context */
 
+/* Test-only: says where it is (a crash test reads this), then waits. */
+static void pause_at(const char *point, unsigned us)
+{
+	if (!us)
+		return;
+	log_info("test pause: %s", point);
+	usleep(us);
+}
+
 static void store_pause_hook(const char *point)
 {
-	if (hook_kiosk && strcmp(point, "in_transaction") == 0 && hook_kiosk->pauses.in_transaction_us)
-		usleep(hook_kiosk->pauses.in_transaction_us);
+	if (hook_kiosk && strcmp(point, "in_transaction") == 0)
+		pause_at(point, hook_kiosk->pauses.in_transaction_us);
 }
 
 void kiosk_set_test_pauses(struct kiosk *k, const struct kiosk_test_pauses *pauses)
@@ -108,12 +117,6 @@ static void emit(struct kiosk *k, json_t *event)
 	if (k->emit)
 		k->emit(k->emit_ctx, event);
 	json_decref(event);
-}
-
-static void pause_us(unsigned us)
-{
-	if (us)
-		usleep(us);
 }
 
 /*
@@ -230,7 +233,7 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 		/* The same tap as a handout already logged (e.g. before a restart). */
 		seq = k->last_seq;
 	} else if (d.outcome == POLICY_GRANT) {
-		pause_us(k->pauses.before_commit_us);
+		pause_at("before_commit", k->pauses.before_commit_us);
 		if (store_commit_handout(k->store, &id, &stamp, &seq, &stock_after) != 0) {
 			log_error("tap: handout not committed: %s; nothing handed out",
 				  store_error(k->store));
@@ -238,7 +241,7 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 			kiosk_give_feedback(k, 0, "error", false, NULL);
 			return;
 		}
-		pause_us(k->pauses.after_commit_us);
+		pause_at("after_commit", k->pauses.after_commit_us);
 		note_stock(k, in.stock, stock_after);
 	} else if (d.outcome != POLICY_STAFF) {
 		if (store_commit_denial(k->store, d.outcome, &stamp, &seq) != 0)
