@@ -289,12 +289,12 @@ void kiosk_maintenance(struct kiosk *k)
 	 * delete history that still matters. Wait for a good clock. */
 	if (!clock_synchronized())
 		return;
-	struct clock_reading now;
-	clock_read(&now);
+	struct store_stamp now;
+	store_stamp_now(&now, k->cfg.timezone);
 	int64_t keep = policy_history_seconds(&k->rules) +
 		       (int64_t)k->cfg.policy.retain_margin_days * 86400;
 	int64_t deleted = 0;
-	if (store_prune_card_history(k->store, now.wall - keep, &deleted) != 0)
+	if (store_prune_card_history(k->store, &now, keep, &deleted) != 0)
 		log_error("store: %s", store_error(k->store));
 	else if (deleted > 0)
 		log_info("store: pruned %lld card-level rows that can no longer affect the policy",

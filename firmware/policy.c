@@ -70,8 +70,8 @@ static bool is_same_tap_as_last_handout(const struct policy_rules *rules,
 					const struct policy_input *in)
 {
 	for (size_t i = 0; i < in->n_handouts; i++) {
-		int64_t t = policy_effective_time(&in->handouts[i], in->now);
-		if (in->now - t < (int64_t)rules->debounce_seconds)
+		const struct policy_handout *h = &in->handouts[i];
+		if (h->age >= 0 && !h->restamped && h->age < (int64_t)rules->debounce_seconds)
 			return true;
 	}
 	return false;
@@ -126,7 +126,8 @@ struct policy_decision policy_decide(const struct policy_rules *rules, const str
 
 int64_t policy_history_seconds(const struct policy_rules *rules)
 {
-	int64_t days = rules->period == POLICY_PERIOD_MONTH ? 31 : (int64_t)rules->period_days;
+	/* A calendar month is at most 31 days plus an hour (a DST fall-back); 32 covers it. */
+	int64_t days = rules->period == POLICY_PERIOD_MONTH ? 32 : (int64_t)rules->period_days;
 	int64_t seconds = days * SECONDS_PER_DAY;
 	if (seconds < (int64_t)rules->debounce_seconds)
 		seconds = rules->debounce_seconds;

@@ -20,7 +20,13 @@
  * wall-clock jump, forwards or back, can then move it), otherwise
  * min(at, now): a handout stamped in the future by a clock that was wrong
  * when it was made counts as made now, so a wrong clock can lock a card out
- * for at most one ordinary period, never until some far-off date.
+ * for at most one ordinary period, never until some far-off date. (The
+ * store re-stamps such a row to the moment it is first seen, so that the
+ * date a denial promises holds; see store_card_handouts().)
+ *
+ * Only a handout timed on this boot's clock, and not re-stamped, can make a
+ * tap "the same tap again": the repeat rule is for a kiosk that restarted
+ * seconds after a handout, not for guesses about a wrong clock.
  */
 #ifndef KIOSK_POLICY_H
 #define KIOSK_POLICY_H
@@ -52,8 +58,9 @@ struct policy_rules {
 };
 
 struct policy_handout {
-	int64_t at;  /* wall clock when it was made, Unix seconds */
-	int64_t age; /* seconds since, on this boot's CLOCK_BOOTTIME; -1 if another boot */
+	int64_t at;     /* wall clock when it was made, Unix seconds */
+	int64_t age;    /* seconds since, on this boot's CLOCK_BOOTTIME; -1 if another boot */
+	bool restamped; /* its stamp was in the future and was set to when that was seen */
 };
 
 struct policy_card {

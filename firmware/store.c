@@ -42,7 +42,8 @@ static const char *const migrations[] = {
 	"  card_id TEXT NOT NULL,"
 	"  at INTEGER NOT NULL,"
 	"  boot_id TEXT NOT NULL,"
-	"  boot_ms INTEGER NOT NULL"
+	"  boot_ms INTEGER NOT NULL,"
+	"  restamped INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX card_handouts_card ON card_handouts(card_id);"
 	"CREATE INDEX card_handouts_at ON card_handouts(at);"
@@ -91,6 +92,7 @@ enum stmt_id {
 	ST_CARD_INSERT,
 	ST_CARD_SEEN,
 	ST_CARD_HANDOUTS,
+	ST_CARD_RESTAMP,
 	ST_CARD_STAFF,
 	ST_CARD_STATUS,
 	ST_DAY_ADD,
@@ -118,7 +120,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    " reason, amount, stock_after, actor) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_CARD_INSERT] = "INSERT INTO card_handouts (seq, card_id, at, boot_id, boot_ms) VALUES (?,?,?,?,?)",
 	[ST_CARD_SEEN] = "SELECT 1 FROM card_handouts WHERE card_id = ? LIMIT 1",
-	[ST_CARD_HANDOUTS] = "SELECT at, boot_id, boot_ms FROM card_handouts WHERE card_id = ? ORDER BY seq",
+	[ST_CARD_HANDOUTS] = "SELECT at, boot_id, boot_ms, restamped FROM card_handouts WHERE card_id = ?"
+			     " ORDER BY seq",
+	[ST_CARD_RESTAMP] = "UPDATE card_handouts SET at = ?1, boot_id = ?2, boot_ms = ?3, restamped = 1"
+			    " WHERE card_id = ?4 AND boot_id <> ?2 AND at > ?1",
 	[ST_CARD_STAFF] = "SELECT 1 FROM staff_cards WHERE card_id = ?",
 	[ST_CARD_STATUS] = "SELECT status FROM card_status WHERE card_id = ?",
 	[ST_DAY_ADD] = day_add_sql,
@@ -137,7 +142,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   " clock_synced, coalesce(actor, '') FROM events"
 			   " WHERE at >= ? AND seq > ? ORDER BY seq LIMIT ?",
 	[ST_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
-	[ST_PRUNE] = "DELETE FROM card_handouts WHERE at < ?",
+	[ST_PRUNE] = "DELETE FROM card_handouts WHERE (boot_id = ?1 AND boot_ms < ?2)"
+		     " OR (boot_id <> ?1 AND at < ?3)",
 	[ST_STAFF_ADD] = "INSERT OR IGNORE INTO staff_cards (card_id, enrolled_at) VALUES (?, ?)",
 	[ST_STATUS_SET] = "INSERT INTO card_status (card_id, status, at) VALUES (?, ?, ?)"
 			  " ON CONFLICT(card_id) DO UPDATE SET status = excluded.status, at = excluded.at",
@@ -460,13 +466,24 @@ static void bind_text(sqlite3_stmt *st, int i, const char *text)
 int store_card_handouts(struct store *s, const card_id_t *card, const struct store_stamp *now,
 			struct policy_handout **out, size_t *n)
 {
+	sqlite3_stmt *st = stmt_get(s, ST_CARD_RESTAMP);
+	sqlite3_bind_int64(st, 1, now->wall);
+	bind_text(st, 2, now->boot_id);
+	sqlite3_bind_int64(st, 3, now->boot_ms);
+	bind_text(st, 4, card->hex);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail_db(s, "re-stamping card history");
+	if (sqlite3_changes(s->db) > 0)
+		log_info("store: a handout stamped in the future by a wrong clock now counts from now");
+
 	size_t cap = 8, used = 0;
 	struct policy_handout *list = malloc(cap * sizeof(*list));
 	if (!list)
 		return fail(s, "out of memory");
-	sqlite3_stmt *st = stmt_get(s, ST_CARD_HANDOUTS);
+	st = stmt_get(s, ST_CARD_HANDOUTS);
 	bind_text(st, 1, card->hex);
-	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (used == cap) {
 			struct policy_handout *bigger = realloc(list, 2 * cap * sizeof(*list));
@@ -482,6 +499,7 @@ int store_card_handouts(struct store *s, const card_id_t *card, const struct sto
 		h->at = sqlite3_column_int64(st, 0);
 		const char *boot = (const char *)sqlite3_column_text(st, 1);
 		int64_t boot_ms = sqlite3_column_int64(st, 2);
+		h->restamped = sqlite3_column_int(st, 3) != 0;
 		/* Same boot: measure the age on CLOCK_BOOTTIME, immune to clock jumps. */
 		if (boot && strcmp(boot, now->boot_id) == 0 && boot_ms <= now->boot_ms)
 			h->age = (now->boot_ms - boot_ms) / 1000;
@@ -596,8 +614,11 @@ static int add_stock(struct store *s, int64_t delta, int64_t *after)
 int store_stock(struct store *s, int64_t *level) { return read_stock(s, level); }
 
 int store_commit_handout(struct store *s, const card_id_t *card, const struct store_stamp *when,
-			 int64_t *seq, int64_t *stock_after)
+			 int64_t *seq_out, int64_t *stock_out)
 {
+	int64_t seq_value, stock_value;
+	int64_t *seq = seq_out ? seq_out : &seq_value;
+	int64_t *stock_after = stock_out ? stock_out : &stock_value;
 	if (begin(s) != 0)
 		return -1;
 	struct day_delta d = {.handouts = 1};
@@ -606,7 +627,10 @@ int store_commit_handout(struct store *s, const card_id_t *card, const struct st
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail_db(s, "reading card history"), rollback(s);
+	{
+		fail_db(s, "reading card history");
+		return rollback(s);
+	}
 	d.new_cards = rc == SQLITE_DONE;
 
 	if (add_stock(s, -1, stock_after) != 0 ||
@@ -621,7 +645,10 @@ int store_commit_handout(struct store *s, const card_id_t *card, const struct st
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return fail_db(s, "recording card handout"), rollback(s);
+	{
+		fail_db(s, "recording card handout");
+		return rollback(s);
+	}
 	if (add_to_day(s, when, &d) != 0)
 		return rollback(s);
 	return commit(s);
@@ -691,8 +718,13 @@ int store_stock_set(struct store *s, int64_t level, const char *actor, const str
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return fail_db(s, "setting stock"), rollback(s);
-	if (insert_event(s, when, "stock_set", NULL, level - before, level, actor, seq) != 0)
+	{
+		fail_db(s, "setting stock");
+		return rollback(s);
+	}
+	struct day_delta none = {0};
+	if (insert_event(s, when, "stock_set", NULL, level - before, level, actor, seq) != 0 ||
+	    add_to_day(s, when, &none) != 0)
 		return rollback(s);
 	return commit(s);
 }
@@ -794,10 +826,13 @@ int store_last_seq(struct store *s, int64_t *seq)
 	return rc == SQLITE_ROW ? 0 : fail_db(s, "reading events");
 }
 
-int store_prune_card_history(struct store *s, int64_t cutoff, int64_t *deleted)
+int store_prune_card_history(struct store *s, const struct store_stamp *now, int64_t keep_seconds,
+			     int64_t *deleted)
 {
 	sqlite3_stmt *st = stmt_get(s, ST_PRUNE);
-	sqlite3_bind_int64(st, 1, cutoff);
+	bind_text(st, 1, now->boot_id);
+	sqlite3_bind_int64(st, 2, now->boot_ms - keep_seconds * 1000);
+	sqlite3_bind_int64(st, 3, now->wall - keep_seconds);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

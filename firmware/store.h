@@ -98,6 +98,11 @@ void store_stamp_now(struct store_stamp *stamp, const char *zone);
 /*
  * The card's retained handouts with their ages on this boot's clock (-1 for
  * another boot), as policy_decide() wants them. *out is malloc'd (free it).
+ *
+ * First, rows from an earlier boot stamped later than now (the clock was
+ * wrong then, or is wrong now) are re-stamped to now on this boot's clock,
+ * once: the policy counts them as made now, and re-stamping makes that
+ * moment stay put, so the date a denial promises is the date it grants.
  */
 int store_card_handouts(struct store *store, const card_id_t *card, const struct store_stamp *now,
 			struct policy_handout **out, size_t *n);
@@ -108,7 +113,7 @@ int store_card_flags(struct store *store, const card_id_t *card, struct policy_c
 /*
  * Commits a handout: the event, the card's row, one set less in stock, the
  * day's handouts (and new_cards if the card has no retained handout). Fails,
- * committing nothing, if the stock is empty.
+ * committing nothing, if the stock is empty. seq and stock_after may be NULL.
  */
 int store_commit_handout(struct store *store, const card_id_t *card, const struct store_stamp *when,
 			 int64_t *seq, int64_t *stock_after);
@@ -121,7 +126,8 @@ int store_commit_denial(struct store *store, enum policy_outcome reason,
 int store_restock(struct store *store, int64_t sets, const char *actor,
 		  const struct store_stamp *when, int64_t *seq, int64_t *stock_after);
 
-/* Sets the stock to a counted level (a correction, not a restock). */
+/* Sets the stock to a counted level (a correction, not a restock; like
+ * every event it counts in the day's clock_unsynced). */
 int store_stock_set(struct store *store, int64_t level, const char *actor,
 		    const struct store_stamp *when, int64_t *seq);
 
@@ -148,11 +154,13 @@ int store_events_each(struct store *store, int64_t since, int64_t after_seq, int
 int store_last_seq(struct store *store, int64_t *seq);
 
 /*
- * Deletes card-level rows made before cutoff (wall clock). Callers prune
- * only with a synchronized clock: a clock far in the future would
- * otherwise make every row look old.
+ * Deletes card-level rows older than keep_seconds: rows of this boot by
+ * their age on CLOCK_BOOTTIME, rows of earlier boots by their wall-clock
+ * stamp. Callers prune only with a synchronized clock: a clock far in the
+ * future would otherwise make every earlier boot's row look old.
  */
-int store_prune_card_history(struct store *store, int64_t cutoff, int64_t *deleted);
+int store_prune_card_history(struct store *store, const struct store_stamp *now,
+			     int64_t keep_seconds, int64_t *deleted);
 
 /* Card lists (staff cards, issued and revoked cards). */
 int store_staff_add(struct store *store, const card_id_t *card, int64_t at);

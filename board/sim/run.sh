@@ -1,0 +1,85 @@
+#!/bin/sh
+# make run: the kiosk on the simulated board.
+#
+# Today the simulated board's reader is kioskd's reader test double (a FIFO
+# that takes "tap a <uid>" lines); the simulated PN532, display and office
+# server join it as they are built. Everything lives in ./tmp/run so that a
+# second `make run` keeps the same deployment key and store.
+#
+#   sh board/sim/run.sh BUILD_DIR      run until Ctrl-C
+#   DEMO=1 sh board/sim/run.sh ...     tap three cards, show the result, exit
+set -eu
+build=${1:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+run="$top/tmp/run"
+mkdir -p "$run"
+chmod 700 "$run"
+key="$run/card.key"
+conf="$run/kioskd.conf"
+sock="$run/control.sock"
+fifo="$run/reader.fifo"
+kioskctl="$top/$build/kioskctl"
+
+[ -f "$key" ] || "$kioskctl" keygen "$key" >/dev/null
+sed -e "s|@RUN@|$run|g" "$top/board/sim/kioskd.conf.in" >"$conf"
+"$top/$build/kioskd" --check-config "$conf" >/dev/null
+
+"$top/$build/kioskd" -c "$conf" 2>"$run/kioskd.log" &
+kioskd_pid=$!
+watch_pid=
+stop() {
+	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+	kill "$kioskd_pid" 2>/dev/null && wait "$kioskd_pid" 2>/dev/null
+	true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+# Wait for the control socket to answer (kioskd may refuse to start: show why).
+tries=0
+until "$kioskctl" -s "$sock" status --json >/dev/null 2>&1; do
+	if ! kill -0 "$kioskd_pid" 2>/dev/null; then
+		cat "$run/kioskd.log" >&2
+		exit 1
+	fi
+	tries=$((tries + 1))
+	[ "$tries" -lt 200 ] || { echo "kioskd did not answer; see $run/kioskd.log" >&2; exit 1; }
+	sleep 0.05
+done
+
+level=$("$kioskctl" -s "$sock" status --json | sed -n 's/.*"level":\([0-9]*\).*/\1/p')
+[ "${level:-0}" -gt 0 ] || "$kioskctl" -s "$sock" restock 20 >/dev/null
+
+cat <<MSG
+
+  kioskd is running on the simulated board (pid $kioskd_pid).
+
+  Tap a virtual card, from another terminal:
+      sh board/sim/tap 04a1b2c3d4e5f6            (an ISO14443A card)
+      sh board/sim/tap --felica 0123456789abcdef (a FeliCa card)
+
+  Staff commands:
+      $build/kioskctl -s $sock status
+      $build/kioskctl -s $sock log
+      $build/kioskctl -s $sock restock 10
+      $build/kioskctl -s $sock export csv > counts.csv
+
+  kioskd's log: $run/kioskd.log       Ctrl-C stops it.
+  Events as they happen (the watch stream):
+
+MSG
+
+"$kioskctl" -s "$sock" watch &
+watch_pid=$!
+
+if [ "${DEMO:-}" = 1 ]; then
+	for uid in 04a1b2c3d4e5f6 04a1b2c3d4e5f6 3c5d7e9f; do
+		sleep 1
+		echo "  (demo) tap $uid"
+		sh "$top/board/sim/tap" "$uid"
+	done
+	sleep 1
+	"$kioskctl" -s "$sock" status
+	exit 0
+fi
+wait "$watch_pid"
