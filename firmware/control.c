@@ -58,9 +58,21 @@ static void client_free(struct client *c)
 	free(c);
 }
 
+/*
+ * Backpressure: a client's next request is read only once the answer to the
+ * last one has gone out, so no client can make kioskd buffer more than one
+ * answer (watchers, whose events are not answers, are capped instead).
+ */
+static bool client_may_read(const struct client *c)
+{
+	return !c->closing && (c->out_len == 0 || c->watching);
+}
+
 static void client_update_interest(struct client *c)
 {
-	uint32_t events = EPOLLIN | EPOLLRDHUP;
+	uint32_t events = 0;
+	if (client_may_read(c))
+		events |= EPOLLIN | EPOLLRDHUP;
 	if (c->out_len > 0)
 		events |= EPOLLOUT;
 	event_loop_modify(c->server->loop, c->fd, events);
@@ -145,11 +157,14 @@ static int client_request(struct client *c, const char *line, size_t len)
 		}
 		json_decref(resp);
 		struct kiosk *k = c->server->kiosk;
+		int64_t last_seq = 0;
+		if (k->store)
+			store_last_seq(k->store, &last_seq);
 		resp = json_pack("{s:s, s:s, s:I}", "event", "watching", "reader",
 				 k->reader_state == READER_STATE_OK ? "ok"
 				 : k->reader_state == READER_STATE_STARTING ? "starting"
 									    : "unavailable",
-				 "last_seq", (json_int_t)k->last_seq);
+				 "last_seq", (json_int_t)last_seq);
 	} else {
 		resp = kiosk_command(c->server->kiosk, req, c->actor);
 	}
@@ -159,9 +174,24 @@ static int client_request(struct client *c, const char *line, size_t len)
 	return rc;
 }
 
+/* Runs the complete request lines already received, while answers may be sent. */
+static int client_process_lines(struct client *c)
+{
+	char *nl;
+	while (client_may_read(c) && (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		size_t len = (size_t)(nl - c->in);
+		int rc = len > 0 ? client_request(c, c->in, len) : 0;
+		if (rc != 0)
+			return -1;
+		memmove(c->in, nl + 1, c->in_len - len - 1);
+		c->in_len -= len + 1;
+	}
+	return 0;
+}
+
 static void client_readable(struct client *c)
 {
-	for (;;) {
+	while (client_may_read(c)) {
 		if (c->in_len == sizeof(c->in)) {
 			json_t *resp = error_msg("request line too long");
 			c->closing = true;
@@ -171,6 +201,12 @@ static void client_readable(struct client *c)
 			return;
 		}
 		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		if (n == 0 && c->out_len > 0) {
+			/* The client finished sending (a half-close): finish answering. */
+			c->closing = true;
+			client_update_interest(c);
+			return;
+		}
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			client_free(c);
 			return;
@@ -181,16 +217,9 @@ static void client_readable(struct client *c)
 			return;
 		}
 		c->in_len += (size_t)n;
-		char *nl;
-		while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-			size_t len = (size_t)(nl - c->in);
-			int rc = len > 0 ? client_request(c, c->in, len) : 0;
-			if (rc != 0) {
-				client_free(c);
-				return;
-			}
-			memmove(c->in, nl + 1, c->in_len - len - 1);
-			c->in_len -= len + 1;
+		if (client_process_lines(c) != 0) {
+			client_free(c);
+			return;
 		}
 	}
 }
@@ -201,44 +230,38 @@ static void client_event(struct event_loop *loop, int fd, uint32_t events, void 
 	(void)fd;
 	struct client *c = arg;
 	if (events & EPOLLOUT) {
-		if (client_flush(c) != 0) {
+		/* Once an answer has gone out, the requests waiting behind it run. */
+		if (client_flush(c) != 0 || client_process_lines(c) != 0) {
 			client_free(c);
 			return;
 		}
+		client_update_interest(c);
 	}
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)) {
+		client_free(c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP))
 		client_readable(c);
 }
 
-/* Is uid (with primary gid and the process's supplementary groups) in gid? */
-static bool peer_in_group(pid_t pid, gid_t peer_gid, gid_t gid)
+/*
+ * Is the peer in group gid, by its primary group or a supplementary one?
+ * SO_PEERGROUPS gives the groups the peer had when it connected (reading
+ * /proc/PID later could read a reused PID's).
+ */
+static bool peer_in_group(int fd, gid_t peer_gid, gid_t gid)
 {
 	if (peer_gid == gid)
 		return true;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	char line[1024];
-	bool found = false;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		char *p = line + 7;
-		for (;;) {
-			char *end;
-			unsigned long g = strtoul(p, &end, 10);
-			if (end == p)
-				break;
-			if ((gid_t)g == gid)
-				found = true;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return found;
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return false; /* more groups than that, or an old kernel: not proven, not served */
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
 }
 
 static void describe_peer(uid_t uid, char *out, size_t len)
@@ -278,7 +301,7 @@ static void server_accept(struct event_loop *loop, int fd, uint32_t events, void
 		c->fd = cfd;
 		describe_peer(cred.uid, c->actor, sizeof(c->actor));
 		c->allowed = cred.uid == 0 || cred.uid == geteuid() ||
-			     (s->have_group && peer_in_group(cred.pid, cred.gid, s->gid));
+			     (s->have_group && peer_in_group(cfd, cred.gid, s->gid));
 		if (event_loop_add(loop, cfd, EPOLLIN | EPOLLRDHUP, client_event, c) != 0) {
 			close(cfd);
 			free(c);

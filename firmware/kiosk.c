@@ -43,11 +43,14 @@ void kiosk_shutdown(struct kiosk *k)
 
 void kiosk_apply_config(struct kiosk *k, const struct kiosk_config *cfg)
 {
-	/* Paths, the key and the socket are fixed at start; see kioskd.c. */
-	char data_dir[sizeof(k->cfg.data_dir)];
-	memcpy(data_dir, k->cfg.data_dir, sizeof(data_dir));
+	/* The data directory, the key and the control socket are fixed at start
+	 * (kioskd.c warns when a reload asks to change them): keep the running
+	 * values so that every later reload compares against what is in use. */
+	struct kiosk_config fixed = k->cfg;
 	k->cfg = *cfg;
-	memcpy(k->cfg.data_dir, data_dir, sizeof(data_dir));
+	memcpy(k->cfg.data_dir, fixed.data_dir, sizeof(fixed.data_dir));
+	memcpy(k->cfg.key_file, fixed.key_file, sizeof(fixed.key_file));
+	k->cfg.control = fixed.control;
 	rules_from_config(&k->rules, &k->cfg);
 }
 
@@ -90,7 +93,6 @@ bool kiosk_store_retry(struct kiosk *k)
 	if (k->store_error[0])
 		log_info("store: %s is open again; kiosk back in service", k->store_path);
 	k->store_error[0] = '\0';
-	store_last_seq(k->store, &k->last_seq);
 	if (hook_kiosk == k)
 		store_set_test_hook(k->store, store_pause_hook);
 	return true;
@@ -231,7 +233,7 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 
 	if (d.outcome == POLICY_GRANT && d.repeat) {
 		/* The same tap as a handout already logged (e.g. before a restart). */
-		seq = k->last_seq;
+		seq = d.repeat_seq;
 	} else if (d.outcome == POLICY_GRANT) {
 		pause_at("before_commit", k->pauses.before_commit_us);
 		if (store_commit_handout(k->store, &id, &stamp, &seq, &stock_after) != 0) {

@@ -55,7 +55,7 @@ struct kiosk {
 	char store_error[320];
 
 	struct policy_last_tap last_tap;
-	int64_t last_seq;                    /* seq of the last tap's event, 0 if none */
+	int64_t last_seq;                    /* the last tap's event (0: none logged) */
 	struct policy_decision last_decision;
 
 	enum reader_state reader_state;

@@ -190,7 +190,9 @@ static json_t *cmd_status(struct kiosk *k)
 	json_t *m = json_pack("{s:s, s:s}", "from", month_start, "to", today);
 	set_counters(m, &month);
 	json_object_set_new(r, "month", m);
-	json_object_set_new(r, "last_seq", json_integer(k->last_seq));
+	int64_t last_seq = 0;
+	store_last_seq(k->store, &last_seq);
+	json_object_set_new(r, "last_seq", json_integer(last_seq));
 	return r;
 }
 

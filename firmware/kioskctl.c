@@ -209,6 +209,7 @@ static void print_counters(const char *title, json_t *c)
 	printf("  denied: revoked   %lld\n", (long long)get_int(c, "denied_revoked"));
 	printf("  denied: not issued %lld\n", (long long)get_int(c, "denied_not_issued"));
 	printf("  unusable cards    %lld\n", (long long)get_int(c, "denied_unusable_card"));
+	printf("  not taken         %lld\n", (long long)get_int(c, "not_taken"));
 	printf("  restocked         %lld\n", (long long)get_int(c, "restocked_sets"));
 	printf("  help requests     %lld\n", (long long)get_int(c, "help_requests"));
 }

@@ -66,15 +66,18 @@ static struct policy_decision decide_month(const struct policy_rules *rules,
 	return d;
 }
 
-static bool is_same_tap_as_last_handout(const struct policy_rules *rules,
-					const struct policy_input *in)
+/* The handout this tap repeats, or NULL. */
+static const struct policy_handout *same_tap_as_handout(const struct policy_rules *rules,
+							const struct policy_input *in)
 {
+	const struct policy_handout *newest = NULL;
 	for (size_t i = 0; i < in->n_handouts; i++) {
 		const struct policy_handout *h = &in->handouts[i];
-		if (h->age >= 0 && !h->restamped && h->age < (int64_t)rules->debounce_seconds)
-			return true;
+		if (h->age >= 0 && !h->restamped && h->age < (int64_t)rules->debounce_seconds &&
+		    (!newest || h->age < newest->age))
+			newest = h;
 	}
-	return false;
+	return newest;
 }
 
 struct policy_decision policy_decide(const struct policy_rules *rules, const struct policy_input *in)
@@ -97,8 +100,10 @@ struct policy_decision policy_decide(const struct policy_rules *rules, const str
 		d.outcome = POLICY_DENY_NOT_ISSUED;
 		return d;
 	}
-	if (is_same_tap_as_last_handout(rules, in)) {
+	const struct policy_handout *repeated = same_tap_as_handout(rules, in);
+	if (repeated) {
 		d.repeat = true;
+		d.repeat_seq = repeated->seq;
 		return d;
 	}
 	if (rules->limit > 0 && in->n_handouts >= rules->limit) {

@@ -61,6 +61,7 @@ struct policy_handout {
 	int64_t at;     /* wall clock when it was made, Unix seconds */
 	int64_t age;    /* seconds since, on this boot's CLOCK_BOOTTIME; -1 if another boot */
 	bool restamped; /* its stamp was in the future and was set to when that was seen */
+	int64_t seq;    /* the store's event number; not used by the policy, handed back */
 };
 
 struct policy_card {
@@ -82,6 +83,7 @@ struct policy_decision {
 	enum policy_outcome outcome;
 	int64_t next_eligible; /* POLICY_DENY_LIMIT: Unix time the card may take one again */
 	bool repeat;           /* POLICY_GRANT: the same tap as the last handout; commit nothing */
+	int64_t repeat_seq;    /* ... and that handout's seq */
 };
 
 struct policy_decision policy_decide(const struct policy_rules *rules, const struct policy_input *in);

@@ -120,7 +120,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    " reason, amount, stock_after, actor) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_CARD_INSERT] = "INSERT INTO card_handouts (seq, card_id, at, boot_id, boot_ms) VALUES (?,?,?,?,?)",
 	[ST_CARD_SEEN] = "SELECT 1 FROM card_handouts WHERE card_id = ? LIMIT 1",
-	[ST_CARD_HANDOUTS] = "SELECT at, boot_id, boot_ms, restamped FROM card_handouts WHERE card_id = ?"
+	[ST_CARD_HANDOUTS] = "SELECT at, boot_id, boot_ms, restamped, seq FROM card_handouts WHERE card_id = ?"
 			     " ORDER BY seq",
 	[ST_CARD_RESTAMP] = "UPDATE card_handouts SET at = ?1, boot_id = ?2, boot_ms = ?3, restamped = 1"
 			    " WHERE card_id = ?4 AND boot_id <> ?2 AND at > ?1",
@@ -500,6 +500,7 @@ int store_card_handouts(struct store *s, const card_id_t *card, const struct sto
 		const char *boot = (const char *)sqlite3_column_text(st, 1);
 		int64_t boot_ms = sqlite3_column_int64(st, 2);
 		h->restamped = sqlite3_column_int(st, 3) != 0;
+		h->seq = sqlite3_column_int64(st, 4);
 		/* Same boot: measure the age on CLOCK_BOOTTIME, immune to clock jumps. */
 		if (boot && strcmp(boot, now->boot_id) == 0 && boot_ms <= now->boot_ms)
 			h->age = (now->boot_ms - boot_ms) / 1000;

@@ -147,6 +147,53 @@ def sighup_reloads_config(k, w):
     check(w.feedback()["result"] == "grant", "still serving")
 
 
+@with_kiosk()
+def repeat_names_its_own_handout(k, w):
+    k.tap("04a1b2c3d4e5f6")
+    a = w.feedback()
+    k.tap("04a1b2c3d4e5f7")
+    b = w.feedback()
+    check(a["result"] == b["result"] == "grant" and a["seq"] != b["seq"], "two grants")
+    # The first card again within its debounce window, after another card.
+    k.tap("04a1b2c3d4e5f6")
+    again = w.feedback()
+    check(again["repeat"] and again["seq"] == a["seq"],
+          "a repeat names the handout it repeats: %r (first was %r)" % (again, a))
+    check(counters(k)["handouts"] == 2, "two handouts")
+
+
+def pipelined_requests_and_half_close():
+    """Many requests written at once, then the writing side shut: every answer
+    arrives, in order (kioskd reads the next request only once the last
+    answer is out, and finishes answering after the client's end of file)."""
+    import socket as socketmod
+    k = Kiosk().start()
+    try:
+        n = 400
+        s = socketmod.socket(socketmod.AF_UNIX, socketmod.SOCK_STREAM)
+        s.connect(k.socket)
+        s.sendall(b"".join(b'{"cmd":"status"}\n' for _ in range(n)))
+        s.shutdown(socketmod.SHUT_WR)
+        # Not reading for a moment lets kioskd fill the socket and see our end
+        # of file while answers are still queued (the case under test). If the
+        # moment is too short the test is weaker, never wrong.
+        time.sleep(0.5)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        lines = data.decode().splitlines()
+        check(len(lines) == n, "%d answers for %d requests (%d bytes)" % (len(lines), n, len(data)))
+        check(all(json.loads(line)["ok"] for line in lines), "all answered ok")
+        check(len(data) > 300000, "more than a socket buffer's worth: %d bytes" % len(data))
+        check(k.status()["ok"], "still serving")
+    finally:
+        k.cleanup()
+
+
 def check_config_errors():
     k = Kiosk()
     try:
@@ -334,6 +381,7 @@ def main():
     t = Tap()
     for fn in (tap_is_logged_handout, held_card_is_one_tap, limit_enforced_across_taps,
                out_of_stock_then_restock, felica_and_unusable_cards, sighup_reloads_config,
+               repeat_names_its_own_handout, pipelined_requests_and_half_close,
                check_config_errors, key_file_refused, kioskctl_bad_input, socket_peer_rules,
                store_locked_then_free, damaged_store_untouched, second_kioskd_refused,
                export_csv_for_excel):
