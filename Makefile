@@ -22,7 +22,7 @@ SAN        ?=
 
 # Libraries are found with pkg-config; evaluated lazily so that `make deps`
 # works on a machine that has none of them yet.
-FIRMWARE_PKGS := inih sqlite3 libcrypto jansson
+FIRMWARE_PKGS := inih sqlite3 libcrypto jansson libnfc
 TEST_PKGS     := cmocka
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1))
@@ -39,7 +39,7 @@ ifeq ($(SAN),1)
 BASE_CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
-CPPFLAGS += -D_GNU_SOURCE -Ifirmware -Ihal -I. -MMD -MP
+CPPFLAGS += -D_GNU_SOURCE -Ifirmware -Ihal -Iboard/sim/pn532 -I. -MMD -MP
 
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pkg_cflags,$(FIRMWARE_PKGS))
 FIRMWARE_LIBS = $(call pkg_libs,$(FIRMWARE_PKGS)) -pthread
@@ -50,15 +50,22 @@ MAINS        := firmware/kioskd.c firmware/kioskctl.c
 LIB_SRCS     := $(filter-out $(MAINS),$(wildcard firmware/*.c hal/*.c))
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB          := $(BUILD)/libkiosk.a
-PROGRAMS     := $(BUILD)/kioskd $(BUILD)/kioskctl
+PROGRAMS     := $(BUILD)/kioskd $(BUILD)/kioskctl $(BUILD)/pn532-sim
+
+# The simulated board's PN532 (board/sim/pn532): a library the tests link
+# against too, and the pn532-sim program.
+SIM_MAIN     := board/sim/pn532/pn532_sim_main.c
+SIM_SRCS     := $(filter-out $(SIM_MAIN),$(wildcard board/sim/pn532/*.c))
+SIM_OBJS     := $(SIM_SRCS:%.c=$(BUILD)/%.o)
+SIM_LIB      := $(BUILD)/libpn532sim.a
 
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz-obj/%.o)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz-obj/%.o) $(SIM_SRCS:%.c=$(BUILD)/fuzz-obj/%.o)
 
-.PHONY: all run check check-asan test-binaries fuzz-binaries clean install deps fuzz crash-long
+.PHONY: all run check check-asan test-binaries fuzz-binaries clean install deps fuzz crash-long bench-tap
 all: $(PROGRAMS)
 
 deps:
@@ -72,13 +79,20 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(SIM_LIB): $(SIM_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/pn532-sim: $(BUILD)/board/sim/pn532/pn532_sim_main.o $(SIM_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FIRMWARE_LIBS)
+
 $(BUILD)/kioskd: $(BUILD)/firmware/kioskd.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FIRMWARE_LIBS)
 
 $(BUILD)/kioskctl: $(BUILD)/firmware/kioskctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FIRMWARE_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(TEST_PKGS)) $(FIRMWARE_LIBS)
 
@@ -123,12 +137,18 @@ crash-long: deps
 	@$(MAKE) --no-print-directory test-binaries
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) CRASH_KILLS=$${CRASH_KILLS:-2000} ONLY=crash sh tests/run.sh
 
+# Tap latency on the simulated PN532 (p50/p95/p99, paced and unpaced), idle CPU, RSS.
+bench-tap: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) $(PYTHON) bench/tap_latency.py $(BENCH_ARGS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/doc/kioskd
 	install -m 0755 $(BUILD)/kioskd $(DESTDIR)$(PREFIX)/sbin/kioskd
 	install -m 0755 $(BUILD)/kioskctl $(DESTDIR)$(PREFIX)/bin/kioskctl
+	install -m 0755 $(BUILD)/pn532-sim $(DESTDIR)$(PREFIX)/bin/pn532-sim
 	install -m 0644 firmware/kioskd.8 firmware/kioskctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 firmware/kioskd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 firmware/kioskd.conf.example $(DESTDIR)$(PREFIX)/share/doc/kioskd/

@@ -18,6 +18,7 @@
  * part of the previous value.
  */
 #include "config.h"
+#include "nfc.h"
 
 #include <ini.h>
 
@@ -695,15 +696,41 @@ static bool check_connection(const struct config_key *k, const char *text, char 
 	if (!check_length(k, text, why, size))
 		return false;
 	size_t driver_len = strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_");
-	const char *device = text + driver_len + 1;
-	bool ok = driver_len > 0 && text[driver_len] == ':' && device[0] != '\0';
+	char driver[64];
+	char q[QUOTE_BUF], what[128];
+	if (driver_len == 0 || driver_len >= sizeof(driver) ||
+	    (text[driver_len] != ':' && text[driver_len] != '\0')) {
+		describe(k, what, sizeof(what));
+		snprintf(why, size, "\"%s\" is not %s", escape(q, sizeof(q), text), what);
+		return false;
+	}
+	memcpy(driver, text, driver_len);
+	driver[driver_len] = '\0';
+
+	/* A driver this build has; USB drivers may leave the device out. */
+	const char *const *names = nfc_driver_names();
+	struct suggestion sg;
+	suggest_init(&sg, driver);
+	bool known = false;
+	for (size_t i = 0; names[i]; i++) {
+		if (strcmp(names[i], driver) == 0)
+			known = true;
+		suggest_consider(&sg, names[i], NULL);
+	}
+	if (!known) {
+		int n = snprintf(why, size, "unknown reader driver \"%s\"", escape(q, sizeof(q), driver));
+		if (sg.best && n > 0 && (size_t)n < size)
+			snprintf(why + n, size - (size_t)n, " (did you mean \"%s\"?)", sg.best);
+		return false;
+	}
+	const char *device = text[driver_len] == ':' ? text + driver_len + 1 : "";
+	bool ok = device[0] != '\0' || !nfc_driver_needs_device(driver);
 	for (const char *p = device; ok && *p; p++) {
 		if (*p <= ' ' || *p > '~')
 			ok = false;
 	}
 	if (ok)
 		return true;
-	char q[QUOTE_BUF], what[128];
 	describe(k, what, sizeof(what));
 	snprintf(why, size, "\"%s\" is not %s", escape(q, sizeof(q), text), what);
 	return false;

@@ -21,6 +21,7 @@
 #include "event_loop.h"
 #include "kiosk.h"
 #include "log.h"
+#include "nfc.h"
 #include "reader_thread.h"
 
 #define DEFAULT_CONFIG "/etc/kioskd/kioskd.conf"
@@ -348,6 +349,8 @@ int main(int argc, char **argv)
 	}
 	if (ensure_data_dir(cfg.data_dir) != 0)
 		return 1;
+
+	nfc_global_init();
 
 	sigset_t mask;
 	sigemptyset(&mask);

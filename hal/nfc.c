@@ -3,6 +3,7 @@
  */
 #include "nfc.h"
 #include "nfc_backend.h"
+#include "nfc_libnfc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,28 @@ struct nfc_reader {
 
 static const struct nfc_backend_ops *const backends[] = {
 	&nfc_fake_backend,
+	&nfc_libnfc_pn532_uart_backend,
+	&nfc_libnfc_pn532_i2c_backend,
+	&nfc_libnfc_pn532_spi_backend,
+	&nfc_libnfc_acr122_usb_backend,
+	&nfc_libnfc_pn53x_usb_backend,
 };
+
+void nfc_global_init(void) { nfc_libnfc_global_init(); }
+
+const char *const *nfc_driver_names(void)
+{
+	static const char *names[sizeof(backends) / sizeof(backends[0]) + 1];
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		names[i] = backends[i]->driver;
+	return names;
+}
+
+int nfc_driver_needs_device(const char *driver)
+{
+	size_t len = strlen(driver);
+	return !(len > 4 && strcmp(driver + len - 4, "_usb") == 0);
+}
 
 struct nfc_reader *nfc_reader_open(const char *connection, char *err, size_t errlen)
 {

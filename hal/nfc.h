@@ -41,6 +41,12 @@ enum nfc_poll_result {
 struct nfc_reader;
 
 /*
+ * Once per process, before any thread starts: sets up the backends' shared
+ * state (libnfc's context, with its logging off).
+ */
+void nfc_global_init(void);
+
+/*
  * Opens the reader a connection string names. On failure returns NULL and
  * writes a one-line reason (no secrets) into err.
  */
@@ -60,6 +66,14 @@ int nfc_reader_poll(struct nfc_reader *reader, int timeout_ms, struct nfc_card *
 void nfc_reader_abort(struct nfc_reader *reader);
 
 void nfc_reader_close(struct nfc_reader *reader);
+
+/*
+ * The reader drivers this build has, by connection-string prefix, as a
+ * NULL-terminated list; and whether a driver needs a device after its ':'
+ * (USB drivers find their device themselves).
+ */
+const char *const *nfc_driver_names(void);
+int nfc_driver_needs_device(const char *driver);
 
 /* True if a UID length is one the technology can have (4/7/10 for A, 8 for FeliCa). */
 int nfc_uid_length_valid(enum nfc_tech tech, size_t uid_len);

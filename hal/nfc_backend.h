@@ -17,5 +17,10 @@ struct nfc_backend_ops {
 };
 
 extern const struct nfc_backend_ops nfc_fake_backend;
+extern const struct nfc_backend_ops nfc_libnfc_pn532_uart_backend;
+extern const struct nfc_backend_ops nfc_libnfc_pn532_i2c_backend;
+extern const struct nfc_backend_ops nfc_libnfc_pn532_spi_backend;
+extern const struct nfc_backend_ops nfc_libnfc_acr122_usb_backend;
+extern const struct nfc_backend_ops nfc_libnfc_pn53x_usb_backend;
 
 #endif

@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 KIOSKD = os.path.join(BUILD, "kioskd")
 KIOSKCTL = os.path.join(BUILD, "kioskctl")
+PN532_SIM = os.path.join(BUILD, "pn532-sim")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 SANITIZED = os.environ.get("SANITIZED") == "1"
 # Sanitized binaries start and run slower; deadlines stretch, never the logic.
@@ -104,10 +105,62 @@ class Watcher:
         self.proc.wait()
 
 
-class Kiosk:
-    """A kioskd with the fake reader in a temporary directory."""
+class Sim:
+    """The simulated PN532 (build/pn532-sim) on a pseudo-terminal."""
 
-    def __init__(self, name="kiosk", config_extra="", env=None, keep_dir=None):
+    def __init__(self, directory, paced=False):
+        self.dir = directory
+        self.link = os.path.join(directory, "pn532.pty")
+        self.control = os.path.join(directory, "pn532.ctl")
+        self.paced = paced
+        self.proc = None
+
+    def start(self):
+        args = [PN532_SIM, "--link", self.link, "--control", self.control]
+        if not self.paced:
+            args.append("--unpaced")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=open(os.path.join(self.dir, "pn532-sim.log"), "ab"),
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            raise Failure("pn532-sim did not start: %r" % line)
+        return self
+
+    def ctl(self, *args):
+        """One control command; returns the answer line ("ok ...")."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10 * SLOW)
+        s.connect(self.control)
+        s.sendall((" ".join(args) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        answer = data.decode().strip()
+        if not answer.startswith("ok"):
+            raise Failure("pn532-sim %s: %s" % (" ".join(args), answer))
+        return answer
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10 * SLOW)
+
+
+class Kiosk:
+    """A kioskd with the fake reader (or, with sim=True, the simulated PN532
+    through libnfc) in a temporary directory."""
+
+    def __init__(self, name="kiosk", config_extra="", env=None, keep_dir=None, sim=False,
+                 paced=False):
         self.dir = keep_dir or tempfile.mkdtemp(prefix="kioskd-test-")
         self.config = os.path.join(self.dir, "kioskd.conf")
         self.key_file = os.path.join(self.dir, "card.key")
@@ -122,6 +175,7 @@ class Kiosk:
             self.env.update(env)
         self.proc = None
         self.log_file = None
+        self.sim = Sim(self.dir, paced=paced) if sim else None
         if not os.path.exists(self.key_file):
             subprocess.run([KIOSKCTL, "keygen", self.key_file], check=True,
                            stdout=subprocess.DEVNULL)
@@ -136,7 +190,8 @@ class Kiosk:
                       "latitude": "43.7706", "longitude": "142.3650",
                       "data_dir": self.data_dir, "key_file": self.key_file},
             "policy": {"limit": "1", "period": "rolling", "period_days": "30"},
-            "reader": {"connection": "fake:" + self.fifo},
+            "reader": {"connection": ("pn532_uart:" + self.sim.link) if self.sim
+                       else ("fake:" + self.fifo)},
             "control": {"socket": self.socket},
         }
         section = None
@@ -157,6 +212,8 @@ class Kiosk:
                     f.write("%s = %s\n" % (k, v))
 
     def start(self, wait=True, args=()):
+        if self.sim and not self.sim.proc:
+            self.sim.start()
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen([KIOSKD, "-c", self.config] + list(args),
                                      stdout=self.log_file, stderr=subprocess.STDOUT,
@@ -215,6 +272,8 @@ class Kiosk:
         try:
             self.stop()
         finally:
+            if self.sim:
+                self.sim.stop()
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # The fake reader.
@@ -226,6 +285,9 @@ class Kiosk:
             os.close(fd)
 
     def tap(self, uid, tech="a", hold_ms=100):
+        if self.sim:
+            kind = {"a": [], "felica": ["--type", "felica"]}[tech]
+            return self.sim.ctl("tap", "--uid", uid, "--hold", str(hold_ms), *kind)
         self.reader("tap %s %s %d" % (tech, uid, hold_ms))
 
     # kioskctl.
