@@ -233,8 +233,16 @@ static int64_t now_ms(void)
 /* The card already found: is it still there? */
 static int check_presence(struct nfc_libnfc *r, struct nfc_card *card, char *err, size_t errlen)
 {
-	int rc = NFC_EOPABORTED;
-	if (call_begin(r)) {
+	/*
+	 * libnfc pings an ISO14443-4 card (SAK bit 6) with an R(NAK) block,
+	 * which a card that was never sent RATS ignores: to libnfc it would seem
+	 * to leave and come back on every check. Such cards (phones, DESFire,
+	 * transit cards) are re-selected by their UID instead, as are card
+	 * types libnfc cannot ping.
+	 */
+	bool reselect = r->target.nm.nmt == NMT_ISO14443A && (r->target.nti.nai.btSak & 0x20);
+	int rc = reselect ? NFC_EDEVNOTSUPP : NFC_EOPABORTED;
+	if (!reselect && call_begin(r)) {
 		rc = nfc_initiator_target_is_present(r->dev, &r->target);
 		call_end(r);
 	}
@@ -249,7 +257,7 @@ static int check_presence(struct nfc_libnfc *r, struct nfc_card *card, char *err
 		return NFC_POLL_CARD; /* interrupted, not gone */
 	}
 	if (rc == NFC_EDEVNOTSUPP) {
-		/* No ping for this card type: select it again by its UID. */
+		/* Select it again by its UID. */
 		nfc_target again;
 		const uint8_t *init = r->card.tech == NFC_TECH_ISO14443A ? r->card.uid : NULL;
 		size_t init_len = init ? r->card.uid_len : 0;

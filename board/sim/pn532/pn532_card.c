@@ -210,7 +210,8 @@ int pn532_card_init(struct pn532_card *c, enum pn532_card_type type, const uint8
 		snprintf(err, errlen, "0x88 is the cascade tag and cannot start a UID part");
 		return -1;
 	}
-	memcpy(c->uid, id, id_len);
+	if (id_len)
+		memcpy(c->uid, id, id_len);
 	c->uid_len = id_len;
 	switch (type) {
 	case PN532_CARD_NTAG213:
@@ -504,7 +505,9 @@ enum pn532_card_reply pn532_card_a_frame(struct pn532_card *c, const uint8_t *tx
 			c->halted = c->state == PN532_CARD_HALT;
 			c->state = PN532_CARD_READY;
 			c->level = 1;
-			return reply_data(c->atqa, 2, false, rx, rx_cap, rx_len, rx_crc);
+			/* On air the ATQA goes least significant byte first. */
+			const uint8_t atqa[2] = {c->atqa[1], c->atqa[0]};
+			return reply_data(atqa, 2, false, rx, rx_cap, rx_len, rx_crc);
 		}
 		if (c->state == PN532_CARD_HALT)
 			return PN532_REPLY_NONE; /* REQA does not wake a halted card */

@@ -78,7 +78,7 @@ struct pn532_card {
 	/* ISO 14443 type A. For random cards, the UID of this power-up. */
 	uint8_t uid[PN532_CARD_UID_MAX];
 	size_t uid_len;
-	uint8_t atqa[2]; /* as the PN532 reports it: 00 44 */
+	uint8_t atqa[2]; /* as the PN532 reports it, MSB first: 00 44 (on air: 44 00) */
 	uint8_t sak;
 	uint8_t ats[PN532_CARD_ATS_MAX]; /* with its length byte TL */
 	size_t ats_len;
