@@ -18,6 +18,7 @@
  * part of the previous value.
  */
 #include "config.h"
+#include "display.h"
 #include "nfc.h"
 
 #include <ini.h>
@@ -66,6 +67,7 @@ enum key_type {
 	KEY_TIMEZONE,   /* a zoneinfo name that exists on this machine */
 	KEY_CONNECTION, /* "driver:device" */
 	KEY_URL,        /* https://..., or http:// to loopback */
+	KEY_PIN,        /* "sha256//BASE64" (44 characters), ';' between several */
 	KEY_BACKEND,    /* one of choices[] (the backends built in), stored as the string */
 };
 
@@ -93,14 +95,20 @@ static const char *const section_names[] = {
 static const char *const language_names[] = {"ja", "ja-easy", "en", NULL};
 static const char *const period_names[] = {"rolling", "month", NULL};
 static const char *const accept_names[] = {"any", "issued", NULL};
-/* Display backends this build has; more come with hal/display_*.c. */
-static const char *const backend_names[] = {"none", NULL};
+/* Display backends this build has: hal/display.c lists them. */
+#define backend_names display_backend_names
+static const char *const address_names[] = {"0x3c", "0x3d", NULL};
+static const char *const rotation_names[] = {"0", "90", "180", "270", NULL};
+static const char *const size_names[] = {"128x64", "320x240", NULL};
 
 /* Enum fields are stored through an int; make sure that is what they are. */
 _Static_assert(sizeof(enum language) == sizeof(int), "enum language is not int-sized");
 _Static_assert(sizeof(enum policy_period) == sizeof(int), "enum policy_period is not int-sized");
 _Static_assert(sizeof(enum accept_mode) == sizeof(int), "enum accept_mode is not int-sized");
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level is not int-sized");
+_Static_assert(sizeof(enum display_address) == sizeof(int), "enum display_address is not int-sized");
+_Static_assert(sizeof(enum display_rotation) == sizeof(int), "enum display_rotation is not int-sized");
+_Static_assert(sizeof(enum display_size) == sizeof(int), "enum display_size is not int-sized");
 
 #define FIELD(member)                                    \
 	.offset = offsetof(struct kiosk_config, member), \
@@ -154,11 +162,55 @@ static const struct config_key config_keys[] = {
 
 	{.section = "display", .name = "backend", .type = KEY_BACKEND, FIELD(display.backend),
 	 .choices = backend_names, .def = "none"},
+	{.section = "display", .name = "bus", .type = KEY_PATH, FIELD(display.bus),
+	 .def = "/dev/i2c-1"},
+	{.section = "display", .name = "address", .type = KEY_CHOICE, FIELD(display.address),
+	 .choices = address_names, .def = "0x3c"},
+	{.section = "display", .name = "rotation", .type = KEY_CHOICE, FIELD(display.rotation),
+	 .choices = rotation_names, .def = "0"},
+	{.section = "display", .name = "contrast", .type = KEY_UINT, FIELD(display.contrast),
+	 .min = 0, .max = 255, .def = "207"},
+	{.section = "display", .name = "device", .type = KEY_PATH, FIELD(display.device),
+	 .def = "/dev/fb0"},
+	{.section = "display", .name = "output", .type = KEY_PATH, FIELD(display.output),
+	 .allow_empty = true},
+	{.section = "display", .name = "size", .type = KEY_CHOICE, FIELD(display.size),
+	 .choices = size_names, .def = "128x64"},
+	{.section = "display", .name = "font_small", .type = KEY_PATH, FIELD(display.font_small),
+	 .def = "/usr/share/fonts/X11/misc/b12.pcf.gz"},
+	{.section = "display", .name = "font_large", .type = KEY_PATH, FIELD(display.font_large),
+	 .def = "/usr/share/fonts/X11/misc/b16.pcf.gz"},
+	{.section = "display", .name = "result_seconds", .type = KEY_UINT,
+	 FIELD(display.result_seconds), .min = 1, .max = 600, .def = "8"},
+	{.section = "display", .name = "help_seconds", .type = KEY_UINT,
+	 FIELD(display.help_seconds), .min = 5, .max = 3600, .def = "60"},
+	{.section = "display", .name = "idle_page_seconds", .type = KEY_UINT,
+	 FIELD(display.idle_page_seconds), .min = 2, .max = 600, .def = "8"},
+	{.section = "display", .name = "dim_after_seconds", .type = KEY_UINT,
+	 FIELD(display.dim_after_seconds), .min = 0, .max = 86400, .def = "300"},
+	{.section = "display", .name = "dim_level", .type = KEY_UINT, FIELD(display.dim_level),
+	 .min = 1, .max = 255, .def = "32"},
 
 	{.section = "office", .name = "url", .type = KEY_URL, FIELD(office.url),
 	 .allow_empty = true},
 	{.section = "office", .name = "token_file", .type = KEY_PATH, FIELD(office.token_file),
 	 .def = "/etc/kioskd/token"},
+	{.section = "office", .name = "ca_file", .type = KEY_PATH, FIELD(office.ca_file),
+	 .allow_empty = true},
+	{.section = "office", .name = "pin", .type = KEY_PIN, FIELD(office.pin),
+	 .allow_empty = true},
+	{.section = "office", .name = "report_interval", .type = KEY_UINT,
+	 FIELD(office.report_interval), .min = 10, .max = 86400, .def = "300"},
+	{.section = "office", .name = "report_delay", .type = KEY_UINT, FIELD(office.report_delay),
+	 .min = 0, .max = 3600, .def = "10"},
+	{.section = "office", .name = "timeout", .type = KEY_UINT, FIELD(office.timeout),
+	 .min = 1, .max = 600, .def = "60"},
+	{.section = "office", .name = "connect_timeout", .type = KEY_UINT,
+	 FIELD(office.connect_timeout), .min = 1, .max = 120, .def = "10"},
+	{.section = "office", .name = "backoff_base_ms", .type = KEY_UINT,
+	 FIELD(office.backoff_base_ms), .min = 10, .max = 3600000, .def = "5000"},
+	{.section = "office", .name = "backoff_cap_ms", .type = KEY_UINT,
+	 FIELD(office.backoff_cap_ms), .min = 10, .max = 86400000, .def = "900000"},
 
 	{.section = "control", .name = "socket", .type = KEY_PATH, FIELD(control.socket_path),
 	 .def = "/run/kioskd/control.sock"},
@@ -486,6 +538,10 @@ static void describe(const struct config_key *k, char *buf, size_t size)
 		break;
 	case KEY_URL:
 		snprintf(buf, size, "an https:// URL, or http:// to 127.0.0.1, localhost or [::1]");
+		break;
+	case KEY_PIN:
+		snprintf(buf, size, "\"sha256//\" and the base64 SHA-256 of the office's public key "
+			 "(44 characters), ';' between several");
 		break;
 	}
 }
@@ -817,6 +873,39 @@ static bool check_url(const struct config_key *k, const char *text, char *why, s
 }
 
 /*
+ * A public-key pin as libcurl's CURLOPT_PINNEDPUBLICKEY takes it:
+ * "sha256//" and 44 characters of base64, several joined by ';'. Checked
+ * here so that a typo is a config error, not a kiosk that never syncs.
+ */
+static bool check_pin(const struct config_key *k, const char *text, char *why, size_t size)
+{
+	if (!check_length(k, text, why, size))
+		return false;
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = text;
+	for (;;) {
+		bool ok = strncmp(p, "sha256//", 8) == 0 && strspn(p + 8, b64) == 43 &&
+			  p[8 + 43] == '=';
+		if (!ok) {
+			char q[QUOTE_BUF], what[200];
+			describe(k, what, sizeof(what));
+			snprintf(why, size, "\"%s\" is not %s", escape(q, sizeof(q), text), what);
+			return false;
+		}
+		p += 8 + 44;
+		if (*p == '\0')
+			return true;
+		if (*p != ';') {
+			char q[QUOTE_BUF], what[200];
+			describe(k, what, sizeof(what));
+			snprintf(why, size, "\"%s\" is not %s", escape(q, sizeof(q), text), what);
+			return false;
+		}
+		p++;
+	}
+}
+
+/*
  * Checks text as a value of k. On success fills *out (numbers and enums;
  * strings are stored from text itself) and returns true; otherwise writes
  * the reason into why. check_files is false only for the built-in defaults,
@@ -871,6 +960,8 @@ static bool parse_value(const struct config_key *k, const char *text, bool check
 		return check_connection(k, text, why, size);
 	case KEY_URL:
 		return check_url(k, text, why, size);
+	case KEY_PIN:
+		return check_pin(k, text, why, size);
 	}
 	snprintf(why, size, "internal error: unknown key type");
 	return false;
@@ -903,6 +994,7 @@ static void store_value(struct kiosk_config *cfg, const struct config_key *k,
 	case KEY_TIMEZONE:
 	case KEY_CONNECTION:
 	case KEY_URL:
+	case KEY_PIN:
 	case KEY_BACKEND: {
 		size_t len = strlen(text);
 		assert(len < k->size); /* parse_value() checked */
@@ -1297,6 +1389,18 @@ int config_validate(const struct kiosk_config *cfg, const char *origin, FILE *er
 		if (k->required && ((const char *)const_field_of(cfg, k))[0] == '\0')
 			report(&ctx, "[%s] %s is required (%s)", k->section, k->name, k->meaning);
 	}
+	/* [display]: what one key cannot know about another. */
+	const char *backend = cfg->display.backend;
+	bool oled = strcmp(backend, "ssd1306") == 0 || strcmp(backend, "sh1106") == 0;
+	if (oled && (cfg->display.rotation == DISPLAY_ROTATION_90 ||
+		     cfg->display.rotation == DISPLAY_ROTATION_270))
+		report(&ctx, "[display] rotation: a 128x64 OLED turns only 0 or 180 degrees, not %s",
+		       rotation_names[cfg->display.rotation]);
+	if ((strcmp(backend, "png") == 0 || strcmp(backend, "terminal") == 0) &&
+	    cfg->display.output[0] == '\0')
+		report(&ctx, "[display] output is required with backend = %s (%s)", backend,
+		       strcmp(backend, "png") == 0 ? "the PNG file to write, e.g. /run/kioskd/screen.png"
+						   : "where to draw, e.g. /dev/tty1");
 	bool lat = isfinite(cfg->latitude), lon = isfinite(cfg->longitude);
 	if (lat != lon)
 		report(&ctx, "[kiosk] %s is given but %s is not; give both or neither",

@@ -33,6 +33,24 @@ enum accept_mode {
 	ACCEPT_ISSUED = 1, /* only cards the programme issued */
 };
 
+/* [display] choices, indexed as kioskd.conf writes them. */
+enum display_address {
+	DISPLAY_ADDRESS_3C = 0, /* "0x3c": most SSD1306/SH1106 modules */
+	DISPLAY_ADDRESS_3D = 1, /* "0x3d": the other strap */
+};
+
+enum display_rotation {
+	DISPLAY_ROTATION_0 = 0,
+	DISPLAY_ROTATION_90 = 1,
+	DISPLAY_ROTATION_180 = 2,
+	DISPLAY_ROTATION_270 = 3,
+};
+
+enum display_size {
+	DISPLAY_SIZE_128X64 = 0,  /* one-bit, as the OLED */
+	DISPLAY_SIZE_320X240 = 1, /* colour, as a small TFT */
+};
+
 enum language {
 	LANGUAGE_JA = 0,      /* "ja" */
 	LANGUAGE_JA_EASY = 1, /* "ja-easy": やさしい日本語 */
@@ -73,15 +91,37 @@ struct kiosk_config {
 		char connection[CONFIG_PATH_MAX]; /* connection, e.g. "pn532_uart:/dev/ttyAMA0" or "fake:/run/kioskd/reader.fifo"; required */
 	} reader;
 
-	/* [display] */
+	/* [display] (kioskd.conf(5) and docs/display.md) */
 	struct {
-		char backend[32]; /* backend: "none" for now; default "none" */
+		char backend[32];                 /* backend: none, ssd1306, sh1106, fb, png, terminal; default none */
+		char bus[CONFIG_PATH_MAX];        /* bus: the I2C bus (or the simulator's socket); default /dev/i2c-1 */
+		enum display_address address;     /* address: 0x3c or 0x3d; default 0x3c */
+		enum display_rotation rotation;   /* rotation: 0, 90, 180, 270; default 0 (OLEDs: 0 or 180) */
+		unsigned contrast;                /* contrast: 0..255, default 207 (OLEDs) */
+		char device[CONFIG_PATH_MAX];     /* device: the framebuffer, default /dev/fb0 */
+		char output[CONFIG_PATH_MAX];     /* output: png file or terminal; required for png, terminal */
+		enum display_size size;           /* size: 128x64 or 320x240 (png, terminal); default 128x64 */
+		char font_small[CONFIG_PATH_MAX]; /* font_small: 12 px font, default efont b12 */
+		char font_large[CONFIG_PATH_MAX]; /* font_large: 16 px font, default efont b16 */
+		unsigned result_seconds;          /* result_seconds: 1..600, default 8 */
+		unsigned help_seconds;            /* help_seconds: 5..3600, default 60 */
+		unsigned idle_page_seconds;       /* idle_page_seconds: 2..600, default 8 */
+		unsigned dim_after_seconds;       /* dim_after_seconds: 0 (never)..86400, default 300 */
+		unsigned dim_level;               /* dim_level: 1..255, default 32 */
 	} display;
 
 	/* [office] */
 	struct {
 		char url[CONFIG_PATH_MAX];        /* url: https://..., or http:// to loopback only; empty = no office */
 		char token_file[CONFIG_PATH_MAX]; /* token_file, default /etc/kioskd/token */
+		char ca_file[CONFIG_PATH_MAX];    /* ca_file: PEM CAs that may sign the office's certificate; empty = the system's */
+		char pin[CONFIG_PATH_MAX];        /* pin: "sha256//BASE64" of the office's public key, ';' between several; empty = none */
+		unsigned report_interval;         /* report_interval: seconds between reports, 10..86400, default 300 */
+		unsigned report_delay;            /* report_delay: seconds from a handout or restock to its report, 0..3600, default 10 */
+		unsigned timeout;                 /* timeout: seconds one request may take in all, 1..600, default 60 */
+		unsigned connect_timeout;         /* connect_timeout: seconds to connect, 1..120, default 10 */
+		unsigned backoff_base_ms;         /* backoff_base_ms: first retry within, 10..3600000, default 5000 */
+		unsigned backoff_cap_ms;          /* backoff_cap_ms: retries at most this far apart, 10..86400000, default 900000 */
 	} office;
 
 	/* [control] */

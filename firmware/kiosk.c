@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "sync_client.h"
 #include "tz.h"
 
 static void rules_from_config(struct policy_rules *rules, const struct kiosk_config *cfg)
@@ -36,6 +37,7 @@ void kiosk_init(struct kiosk *k, const struct kiosk_config *cfg, const struct ca
 
 void kiosk_shutdown(struct kiosk *k)
 {
+	kiosk_display_stop(k);
 	store_close(k->store);
 	k->store = NULL;
 	explicit_bzero(&k->key, sizeof(k->key));
@@ -124,10 +126,13 @@ static void emit(struct kiosk *k, json_t *event)
 /*
  * The one place the person is told the result. Called only once the result
  * is durable (a grant) or when nothing needs to be (a denial, a repeat).
+ * The result screen is handed to the display first (that never waits: the
+ * display has its own thread), so "feedback" means the screen is on its way.
  */
 static void kiosk_give_feedback(struct kiosk *k, int64_t seq, const char *result, bool repeat,
 				const struct policy_decision *d)
 {
+	kiosk_display_result(k, result, d);
 	json_t *ev = json_pack("{s:s, s:I, s:s, s:b}", "event", "feedback", "seq", (json_int_t)seq,
 			       "result", result, "repeat", repeat);
 	if (d && d->outcome == POLICY_DENY_LIMIT) {
@@ -257,6 +262,10 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 	emit_tap(k, seq, result, d.repeat, stock_after);
 	kiosk_give_feedback(k, seq, result, d.repeat, &d);
 	explicit_bzero(&id, sizeof(id));
+	/* After the feedback: the office hears of it soon, and nothing here
+	 * waits for that (it arms a timer). */
+	if (seq > 0 && !d.repeat)
+		sync_client_changed(k->sync);
 }
 
 void kiosk_card_removed(struct kiosk *k)
@@ -279,6 +288,7 @@ void kiosk_reader_changed(struct kiosk *k, enum reader_state state, const char *
 		log_warn("reader unavailable: %s", detail);
 	/* A card on a reader that went away is gone too. */
 	kiosk_card_removed(k);
+	kiosk_display_reader(k, state == READER_STATE_OK);
 	emit(k, json_pack("{s:s, s:s, s:s}", "event", "reader", "state",
 			  state == READER_STATE_OK ? "ok" : "unavailable", "detail", detail));
 }

@@ -8,9 +8,10 @@
  *                -> policy (pure) -> store (durable commit)
  *                -> feedback (only after the commit returned)
  *
- * Feedback today is a "feedback" event on the control socket's watch
- * stream and a log line; the display and the buzzer plug in at the same
- * point (kiosk_give_feedback) and nowhere else.
+ * Feedback is the result screen handed to the display (kiosk_display.c),
+ * then a "feedback" event on the control socket's watch stream and a log
+ * line, all at one point (kiosk_give_feedback) and nowhere else; the
+ * buzzer will plug in there too.
  *
  * If the store cannot be opened (locked, corrupt, from a newer kioskd) the
  * kiosk runs "out of service": taps are answered as such and nothing is
@@ -39,6 +40,8 @@ enum reader_state {
 /* Where the kiosk's events go (the control socket's watchers). Takes a reference. */
 typedef void (*kiosk_emit_fn)(void *ctx, json_t *event);
 
+struct kiosk_display; /* kiosk_display.c: the screen and the content bundle */
+
 /* Test-only pauses on the tap path, in microseconds (KIOSKD_TEST_PAUSE). */
 struct kiosk_test_pauses {
 	unsigned before_commit_us;
@@ -64,6 +67,13 @@ struct kiosk {
 	kiosk_emit_fn emit;
 	void *emit_ctx;
 	struct kiosk_test_pauses pauses;
+
+	struct kiosk_display *display; /* NULL until kiosk_display_start() */
+
+	/* The office (sync/sync_client.h): NULL when no office is configured or
+	 * the client could not start; sync_why_not then says why. */
+	struct sync_client *sync;
+	char sync_why_not[256];
 };
 
 /*
@@ -97,6 +107,29 @@ void kiosk_maintenance(struct kiosk *k);
  * "watch" is handled by the control socket itself.
  */
 json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor);
+
+/*
+ * The screen and the content bundle (kiosk_display.c). kiosk_display_start()
+ * loads the bundle (the stored one, else the built-in default) and starts
+ * the display service unless [display] backend is none; kiosk_display_fd()
+ * is readable when the display has news, which kiosk_display_news() turns
+ * into watch events ("display", "screen"). kiosk_display_reload() applies a
+ * reloaded config (returns true if the display was restarted).
+ */
+void kiosk_display_start(struct kiosk *k);
+void kiosk_display_stop(struct kiosk *k);
+bool kiosk_display_reload(struct kiosk *k);
+int kiosk_display_fd(const struct kiosk *k);
+void kiosk_display_news(struct kiosk *k);
+void kiosk_display_reader(struct kiosk *k, bool available);
+/* Hands the screen for a tap's result to the display (called by the tap
+ * path's feedback, and nowhere else). d may be NULL. */
+void kiosk_display_result(struct kiosk *k, const char *result, const struct policy_decision *d);
+/* Control commands: open the help screen; import a content bundle file. */
+json_t *kiosk_help(struct kiosk *k, const char *actor);
+json_t *kiosk_content_import(struct kiosk *k, const char *path, const char *actor);
+/* The "display" member of the status answer. */
+json_t *kiosk_display_status_json(struct kiosk *k);
 
 /* "2026-11-29T14:05:00+09:00" in the kiosk's zone. */
 void kiosk_format_time(const struct kiosk *k, int64_t t, char *out, size_t len);

@@ -17,6 +17,8 @@
 #include "clock.h"
 #include "kiosk.h"
 #include "log.h"
+#include "store_sync.h"
+#include "sync_client.h"
 #include "tz.h"
 
 #define MAX_SETS 100000
@@ -166,7 +168,8 @@ static json_t *cmd_status(struct kiosk *k)
 	json_object_set_new(r, "reader", json_pack("{s:s, s:s}", "state",
 						   reader_state_name(k->reader_state), "detail",
 						   k->reader_detail));
-	json_object_set_new(r, "sync", json_pack("{s:n, s:n}", "last_success", "last_error"));
+	json_object_set_new(r, "sync", sync_client_status(k->sync, k, k->sync_why_not));
+	json_object_set_new(r, "display", kiosk_display_status_json(k));
 	if (!k->store && !kiosk_store_retry(k)) {
 		json_object_set_new(r, "store", json_pack("{s:s, s:s}", "state", "unavailable",
 							  "error", k->store_error));
@@ -216,6 +219,7 @@ static json_t *cmd_restock(struct kiosk *k, json_t *req, const char *actor)
 		return error_response("store: %s", store_error(k->store));
 	log_info("restock: %lld sets added by %s; stock now %lld", (long long)sets, actor,
 		 (long long)after);
+	sync_client_changed(k->sync);
 	return json_pack("{s:b, s:I, s:I}", "ok", 1, "seq", (json_int_t)seq, "stock",
 			 (json_int_t)after);
 }
@@ -232,6 +236,7 @@ static json_t *cmd_stock_set(struct kiosk *k, json_t *req, const char *actor)
 	if (store_stock_set(k->store, level, actor, &stamp, &seq) != 0)
 		return error_response("store: %s", store_error(k->store));
 	log_info("stock set to %lld by %s", (long long)level, actor);
+	sync_client_changed(k->sync);
 	return json_pack("{s:b, s:I, s:I}", "ok", 1, "seq", (json_int_t)seq, "stock",
 			 (json_int_t)level);
 }
@@ -325,6 +330,47 @@ static json_t *cmd_export(struct kiosk *k, json_t *req)
 	return r;
 }
 
+/* Starts a sync at once; its end is a "sync" event on the watch stream. */
+static json_t *cmd_sync_now(struct kiosk *k)
+{
+	if (!k->sync)
+		return error_response("%s", k->cfg.office.url[0]
+						    ? (k->sync_why_not[0] ? k->sync_why_not
+									  : "the sync client is not running")
+						    : "no office is configured ([office] url)");
+	bool queued = sync_client_now(k->sync);
+	return json_pack("{s:b, s:b}", "ok", 1, "after_current", queued);
+}
+
+/*
+ * A staff action on a card, known by its card_id (never a UID): "issue"
+ * adds it to the issued cards, "revoke" revokes it. The policy sees it at
+ * once; the office hears of it with the next report and folds it into the
+ * content bundle every kiosk receives.
+ */
+static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
+{
+	json_t *err = need_store(k);
+	const char *action, *id;
+	if (err || string_field(req, "action", &action, &err) != 0 ||
+	    string_field(req, "card_id", &id, &err) != 0)
+		return err;
+	if (!action || (strcmp(action, "issue") != 0 && strcmp(action, "revoke") != 0))
+		return error_response("\"action\" must be \"issue\" or \"revoke\"");
+	if (!id || strlen(id) != CARD_ID_HEX_LEN || strspn(id, "0123456789abcdef") != CARD_ID_HEX_LEN)
+		return error_response("\"card_id\" must be a card_id: 32 lowercase hex digits");
+	card_id_t card;
+	memcpy(card.hex, id, CARD_ID_HEX_LEN + 1);
+	const char *status = strcmp(action, "issue") == 0 ? "issued" : "revoked";
+	struct clock_reading now;
+	clock_read(&now);
+	if (store_card_event(k->store, &card, status, now.wall) != 0)
+		return error_response("store: %s", store_error(k->store));
+	log_info("card %s by %s", status, actor);
+	sync_client_changed(k->sync);
+	return json_pack("{s:b, s:s}", "ok", 1, "status", status);
+}
+
 json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 {
 	if (!json_is_object(request))
@@ -343,7 +389,22 @@ json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 		return cmd_log(k, request);
 	if (strcmp(name, "export") == 0)
 		return cmd_export(k, request);
+	if (strcmp(name, "sync_now") == 0)
+		return cmd_sync_now(k);
+	if (strcmp(name, "card") == 0)
+		return cmd_card(k, request, actor);
+	if (strcmp(name, "help") == 0)
+		return kiosk_help(k, actor);
+	if (strcmp(name, "content_import") == 0) {
+		const char *path;
+		json_t *err = NULL;
+		if (string_field(request, "path", &path, &err) != 0)
+			return err;
+		if (!path)
+			return error_response("\"path\" is required");
+		return kiosk_content_import(k, path, actor);
+	}
 	return error_response("unknown command \"%.40s\" (status, watch, restock, stock_set, log, "
-			      "export)",
+			      "export, help, content_import, sync_now, card)",
 			      name);
 }

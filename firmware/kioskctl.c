@@ -37,6 +37,11 @@ static void usage(FILE *out)
 		"                                  or an age: 30m, 24h, 7d\n"
 		"  export csv [--from DATE] [--to DATE]\n"
 		"                                  per-day counters as CSV (UTF-8 with BOM, for Excel)\n"
+		"  help                            open the help screen (counts as a help request)\n"
+		"  content import FILE             load a content bundle (JSON) into the kiosk; a bundle\n"
+		"                                  with any fault is refused and the current one stays\n"
+		"  sync now [--no-wait]            report to the office now; waits for the result\n"
+		"  card issue|revoke CARD_ID       issue or revoke a card by its card_id (32 hex digits)\n"
 		"  keygen FILE                     create the deployment key (once per deployment)\n"
 		"\n"
 		"  -s, --socket PATH   kioskd's control socket (default $KIOSKD_SOCKET or " DEFAULT_SOCKET ")\n");
@@ -214,6 +219,36 @@ static void print_counters(const char *title, json_t *c)
 	printf("  help requests     %lld\n", (long long)get_int(c, "help_requests"));
 }
 
+static void print_sync(json_t *sync)
+{
+	if (!json_is_true(json_object_get(sync, "configured"))) {
+		printf("sync     no office configured\n");
+		return;
+	}
+	printf("sync     %s, %s; last success: %s\n", get_str(sync, "url"), get_str(sync, "state"),
+	       json_is_string(json_object_get(sync, "last_success")) ? get_str(sync, "last_success")
+								       : "never");
+	if (*get_str(sync, "error"))
+		printf("         NOT RUNNING: %s\n", get_str(sync, "error"));
+	if (json_is_string(json_object_get(sync, "last_error")))
+		printf("         last error (%s): %s\n", get_str(sync, "last_error_at"),
+		       get_str(sync, "last_error"));
+	if (json_is_string(json_object_get(sync, "next_attempt")))
+		printf("         next attempt: %s (%lld failures in a row)\n",
+		       get_str(sync, "next_attempt"), (long long)get_int(sync, "failures"));
+	printf("         pending: %lld day%s, %lld card event%s\n",
+	       (long long)get_int(sync, "pending_days"), get_int(sync, "pending_days") == 1 ? "" : "s",
+	       (long long)get_int(sync, "pending_card_events"),
+	       get_int(sync, "pending_card_events") == 1 ? "" : "s");
+	size_t i;
+	json_t *day;
+	json_array_foreach(json_object_get(sync, "rejected_days"), i, day)
+		printf("         REFUSED by the office: %s (revision %lld): %s\n", get_str(day, "date"),
+		       (long long)get_int(day, "revision"), get_str(day, "reason"));
+	if (json_is_true(json_object_get(sync, "clock_flagged")))
+		printf("         the office flagged this kiosk's clock (not synchronized, or wrong)\n");
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	bool as_json = false;
@@ -251,10 +286,7 @@ static int cmd_status(int argc, char **argv)
 	printf("stock    %lld sets%s (low-water mark %lld)\n", (long long)get_int(stock, "level"),
 	       json_is_true(json_object_get(stock, "low")) ? " LOW" : "",
 	       (long long)get_int(stock, "low_water"));
-	json_t *sync = json_object_get(r, "sync");
-	printf("sync     last success: %s\n",
-	       json_is_string(json_object_get(sync, "last_success")) ? get_str(sync, "last_success")
-								       : "never");
+	print_sync(json_object_get(r, "sync"));
 	char title[64];
 	json_t *today = json_object_get(r, "today");
 	snprintf(title, sizeof(title), "today (%s)", get_str(today, "date"));
@@ -429,6 +461,134 @@ static int cmd_export(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+static int cmd_help(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0)
+		return usage_error("help takes no arguments");
+	json_t *r = call(json_pack("{s:s}", "cmd", "help"));
+	if (!r)
+		return 1;
+	if (json_is_true(json_object_get(r, "opened")))
+		printf("help screen opened for %lld s%s\n", (long long)get_int(r, "seconds"),
+		       json_is_true(json_object_get(r, "counted")) ? "; counted as a help request"
+								   : "; NOT counted (store unavailable)");
+	else
+		printf("help screen was open already; kept open for %lld s (not counted again)\n",
+		       (long long)get_int(r, "seconds"));
+	json_decref(r);
+	return 0;
+}
+
+static int cmd_content(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "import") != 0)
+		return usage_error("usage: content import FILE");
+	/* kioskd opens the file itself, so it needs the whole path. */
+	char *path = realpath(argv[1], NULL);
+	if (!path) {
+		fprintf(stderr, "kioskctl: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	json_t *r = call(json_pack("{s:s, s:s}", "cmd", "content_import", "path", path));
+	free(path);
+	if (!r)
+		return 1;
+	printf("content version %s imported: %lld hotlines, %lld windows, %lld sessions, "
+	       "%lld sites\n", get_str(r, "version"), (long long)get_int(r, "hotlines"),
+	       (long long)get_int(r, "windows"), (long long)get_int(r, "sessions"),
+	       (long long)get_int(r, "sites"));
+	json_decref(r);
+	return 0;
+}
+
+/*
+ * sync now: subscribes to the watch stream first, so the "sync" event that
+ * ends the requested sync cannot be missed, then asks for it.
+ */
+static int cmd_sync(int argc, char **argv)
+{
+	bool wait = true;
+	if (argc < 1 || strcmp(argv[0], "now") != 0)
+		return usage_error("usage: sync now [--no-wait]");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-wait") == 0)
+			wait = false;
+		else
+			return usage_error("sync now: unknown option \"%s\"", argv[i]);
+	}
+	if (!wait) {
+		json_t *r = call(json_pack("{s:s}", "cmd", "sync_now"));
+		if (!r)
+			return 1;
+		printf("sync started\n");
+		json_decref(r);
+		return 0;
+	}
+	int fd = connect_kioskd();
+	if (fd < 0)
+		return 1;
+	json_t *req = json_pack("{s:s}", "cmd", "watch");
+	int rc = send_request(fd, req);
+	json_decref(req);
+	char *pending = NULL, *line;
+	size_t pending_len = 0;
+	int skip = 0, result = 1;
+	bool asked = false, answered = false;
+	while (rc == 0 && (line = read_line(fd, &pending, &pending_len)) != NULL) {
+		json_t *msg = json_loads(line, 0, NULL);
+		free(line);
+		const char *event = json_string_value(json_object_get(msg, "event"));
+		if (!event && json_is_false(json_object_get(msg, "ok"))) {
+			fprintf(stderr, "kioskctl: %s\n", get_str(msg, "error"));
+			json_decref(msg);
+			break;
+		}
+		if (!event && asked) {
+			/* The answer: only "sync" events after it can be ours. */
+			answered = true;
+			if (json_is_true(json_object_get(msg, "after_current")))
+				skip = 1; /* the sync in flight ends first; ours is the next */
+		}
+		if (event && strcmp(event, "watching") == 0 && !asked) {
+			req = json_pack("{s:s}", "cmd", "sync_now");
+			rc = send_request(fd, req);
+			json_decref(req);
+			asked = true;
+		} else if (event && answered && strcmp(event, "sync") == 0 && skip-- <= 0) {
+			bool ok = strcmp(get_str(msg, "result"), "ok") == 0;
+			if (ok)
+				printf("sync: ok: %lld report%s, %lld days acknowledged, %lld pending\n",
+				       (long long)get_int(msg, "reports"),
+				       get_int(msg, "reports") == 1 ? "" : "s",
+				       (long long)get_int(msg, "days"), (long long)get_int(msg, "pending"));
+			else
+				printf("sync: failed: %s (%lld days pending)\n", get_str(msg, "error"),
+				       (long long)get_int(msg, "pending"));
+			result = ok ? 0 : 1;
+			json_decref(msg);
+			break;
+		}
+		json_decref(msg);
+	}
+	free(pending);
+	close(fd);
+	return result;
+}
+
+static int cmd_card(int argc, char **argv)
+{
+	if (argc != 2 || (strcmp(argv[0], "issue") != 0 && strcmp(argv[0], "revoke") != 0))
+		return usage_error("usage: card issue|revoke CARD_ID");
+	json_t *r = call(json_pack("{s:s, s:s, s:s}", "cmd", "card", "action", argv[0], "card_id",
+				   argv[1]));
+	if (!r)
+		return 1;
+	printf("card %s\n", get_str(r, "status"));
+	json_decref(r);
+	return 0;
+}
+
 static int cmd_keygen(int argc, char **argv)
 {
 	if (argc != 1)
@@ -490,5 +650,13 @@ int main(int argc, char **argv)
 		return cmd_export(cargc, cargv);
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(cargc, cargv);
+	if (strcmp(cmd, "sync") == 0)
+		return cmd_sync(cargc, cargv);
+	if (strcmp(cmd, "card") == 0)
+		return cmd_card(cargc, cargv);
+	if (strcmp(cmd, "help") == 0)
+		return cmd_help(cargc, cargv);
+	if (strcmp(cmd, "content") == 0)
+		return cmd_content(cargc, cargv);
 	return usage_error("unknown command \"%s\"", cmd);
 }

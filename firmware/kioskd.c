@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <curl/curl.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "nfc.h"
 #include "reader_thread.h"
+#include "sync_client.h"
 
 #define DEFAULT_CONFIG "/etc/kioskd/kioskd.conf"
 #define MAINTENANCE_FIRST_MS 5000
@@ -187,6 +189,41 @@ static void stop_reader(struct daemon_state *d)
 	d->reader = NULL;
 }
 
+static void on_display_news(struct event_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct daemon_state *d = arg;
+	kiosk_display_news(&d->kiosk);
+}
+
+/* Starts the display (its own thread) and watches its news. */
+static void start_display(struct daemon_state *d)
+{
+	kiosk_display_start(&d->kiosk);
+	int fd = kiosk_display_fd(&d->kiosk);
+	if (fd >= 0 && event_loop_add(d->loop, fd, EPOLLIN, on_display_news, d) != 0)
+		log_error("display: event loop: %s", strerror(errno));
+}
+
+/* The office client: started after the control socket (its "sync" events go
+ * to the watchers), restarted on reload (the URL, token or CA may change). */
+static void stop_sync(struct daemon_state *d)
+{
+	sync_client_stop(d->kiosk.sync);
+	d->kiosk.sync = NULL;
+}
+
+static void restart_sync(struct daemon_state *d)
+{
+	stop_sync(d);
+	d->kiosk.sync = sync_client_start(d->loop, &d->kiosk, d->kiosk.sync_why_not,
+					  sizeof(d->kiosk.sync_why_not));
+	if (!d->kiosk.sync && d->kiosk.sync_why_not[0])
+		log_error("sync: %s; the kiosk works on and keeps its counts", d->kiosk.sync_why_not);
+}
+
 static void reload(struct daemon_state *d)
 {
 	struct kiosk_config cfg;
@@ -202,12 +239,22 @@ static void reload(struct daemon_state *d)
 		log_warn("reload: data_dir, key_file and the control socket change only on restart");
 	bool reader_changed = strcmp(cfg.reader.connection, old->reader.connection) != 0;
 	log_set_level(cfg.log.level);
+	/* The display may restart with a new eventfd (maybe the same number):
+	 * unwatch before, watch again after. */
+	int display_fd = kiosk_display_fd(&d->kiosk);
+	if (display_fd >= 0)
+		event_loop_remove(d->loop, display_fd);
 	kiosk_apply_config(&d->kiosk, &cfg);
+	kiosk_display_reload(&d->kiosk);
+	display_fd = kiosk_display_fd(&d->kiosk);
+	if (display_fd >= 0 && event_loop_add(d->loop, display_fd, EPOLLIN, on_display_news, d) != 0)
+		log_error("display: event loop: %s", strerror(errno));
 	if (reader_changed) {
 		log_info("reload: reader connection changed; reopening");
 		stop_reader(d);
 		start_reader(d);
 	}
+	restart_sync(d);
 	log_info("reload: done");
 }
 
@@ -351,6 +398,8 @@ int main(int argc, char **argv)
 		return 1;
 
 	nfc_global_init();
+	/* Before any thread starts: libcurl's global setup is not thread-safe. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -382,6 +431,8 @@ int main(int argc, char **argv)
 	}
 	d.kiosk.emit = control_broadcast;
 	d.kiosk.emit_ctx = d.control;
+	start_display(&d);
+	restart_sync(&d);
 
 	if (start_reader(&d) != 0 ||
 	    event_loop_add_timer(d.loop, MAINTENANCE_FIRST_MS, MAINTENANCE_INTERVAL_MS, on_maintenance,
@@ -399,10 +450,15 @@ int main(int argc, char **argv)
 	}
 
 	stop_reader(&d);
+	stop_sync(&d);
+	if (kiosk_display_fd(&d.kiosk) >= 0)
+		event_loop_remove(d.loop, kiosk_display_fd(&d.kiosk));
+	kiosk_display_stop(&d.kiosk);
 	control_stop(d.control);
 	kiosk_shutdown(&d.kiosk);
 	close(d.signal_fd);
 	event_loop_free(d.loop);
+	curl_global_cleanup();
 	log_info("stopped");
 	return rc;
 }

@@ -68,6 +68,31 @@ static const char *const migrations[] = {
 	"CREATE TABLE card_status (card_id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL CHECK (status IN ('issued','revoked')), at INTEGER NOT NULL);"
 	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 1 -> 2: the content bundle (docs/content.md), and where a card's
+	 * status came from, so a new bundle replaces only what the last one set
+	 * and never a staff member's own decision. */
+	"CREATE TABLE content (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL,"
+	"  json TEXT NOT NULL, imported_at INTEGER NOT NULL);"
+	"ALTER TABLE card_status ADD COLUMN source TEXT NOT NULL DEFAULT 'staff'"
+	"  CHECK (source IN ('staff','content'));",
+	/* 2 -> 3: what the office has acknowledged (firmware/store_sync.h).
+	 * A store created empty asks the office what it holds before its first
+	 * report (restore_pending); one upgraded with history never needs to. */
+	"CREATE TABLE sync_days (local_date TEXT PRIMARY KEY,"
+	"  acked_revision INTEGER NOT NULL DEFAULT 0,"
+	"  rejected_revision INTEGER NOT NULL DEFAULT 0,"
+	"  rejected_reason TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE sync_card_events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  card_id TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('issued','revoked')),"
+	"  at INTEGER NOT NULL, acked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  restore_pending INTEGER NOT NULL, last_success INTEGER NOT NULL DEFAULT 0,"
+	"  last_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+	"  last_error_at INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0, body_cap INTEGER NOT NULL DEFAULT 0,"
+	"  content_etag TEXT NOT NULL DEFAULT '', office_etag TEXT NOT NULL DEFAULT '',"
+	"  clock_flagged INTEGER NOT NULL DEFAULT 0, nearby TEXT NOT NULL DEFAULT '[]');"
+	"INSERT INTO sync_state (id, restore_pending) SELECT 1, NOT EXISTS (SELECT 1 FROM events);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -109,6 +134,10 @@ enum stmt_id {
 	ST_STATUS_SET,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
+	ST_CONTENT_GET,
+	ST_CONTENT_PUT,
+	ST_CONTENT_CARDS_CLEAR,
+	ST_CONTENT_CARD_ADD,
 	ST_COUNT
 };
 
@@ -146,8 +175,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		     " OR (boot_id <> ?1 AND at < ?3)",
 	[ST_STAFF_ADD] = "INSERT OR IGNORE INTO staff_cards (card_id, enrolled_at) VALUES (?, ?)",
 	[ST_STATUS_SET] = "INSERT INTO card_status (card_id, status, at) VALUES (?, ?, ?)"
-			  " ON CONFLICT(card_id) DO UPDATE SET status = excluded.status, at = excluded.at",
+			  " ON CONFLICT(card_id) DO UPDATE SET status = excluded.status, at = excluded.at,"
+			  " source = 'staff'",
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?",
+	[ST_CONTENT_GET] = "SELECT json, version FROM content WHERE id = 1",
+	[ST_CONTENT_PUT] = "INSERT INTO content (id, version, json, imported_at) VALUES (1, ?, ?, ?)"
+			   " ON CONFLICT(id) DO UPDATE SET version = excluded.version,"
+			   " json = excluded.json, imported_at = excluded.imported_at",
+	[ST_CONTENT_CARDS_CLEAR] = "DELETE FROM card_status WHERE source = 'content'",
+	/* A staff member's row for the same card stays: DO NOTHING. */
+	[ST_CONTENT_CARD_ADD] = "INSERT INTO card_status (card_id, status, at, source)"
+				" VALUES (?, ?, ?, 'content') ON CONFLICT(card_id) DO NOTHING",
 	[ST_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?, ?)"
 			   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 };
@@ -327,7 +365,7 @@ static int migrate(struct store *s, const char *path, long version, char *err, s
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		if (v > 0)
+		if (version > 0) /* a new store is created, not migrated */
 			log_info("store: migrated %s from schema %ld to %ld", path, v, v + 1);
 	}
 	return 0;
@@ -884,4 +922,100 @@ int store_setting_set(struct store *s, const char *key, const char *value)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail_db(s, "writing setting");
+}
+
+int store_content_get(struct store *s, char **json, size_t *len, char *version, size_t vlen)
+{
+	*json = NULL;
+	*len = 0;
+	if (vlen)
+		version[0] = '\0';
+	sqlite3_stmt *st = stmt_get(s, ST_CONTENT_GET);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (vlen)
+			snprintf(version, vlen, "%s", v ? v : "");
+		*json = malloc((size_t)n + 1);
+		if (!*json) {
+			sqlite3_reset(st);
+			return fail(s, "out of memory");
+		}
+		memcpy(*json, text ? text : "", (size_t)n);
+		(*json)[n] = '\0';
+		*len = (size_t)n;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_db(s, "reading content");
+}
+
+static int add_content_cards(struct store *s, const struct store_content_cards *cards,
+			     const char *status, int64_t at)
+{
+	const char(*list)[33] = strcmp(status, "revoked") == 0 ? cards->revoked : cards->issued;
+	size_t n = strcmp(status, "revoked") == 0 ? cards->n_revoked : cards->n_issued;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt_get(s, ST_CONTENT_CARD_ADD);
+		bind_text(st, 1, list[i]);
+		bind_text(st, 2, status);
+		sqlite3_bind_int64(st, 3, at);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return fail_db(s, "recording content card lists");
+	}
+	return 0;
+}
+
+int store_content_put(struct store *s, const char *json, size_t len, const char *version,
+		      const struct store_content_cards *cards, int64_t at)
+{
+	if (len > (size_t)INT32_MAX)
+		return fail(s, "content too large");
+	if (begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = stmt_get(s, ST_CONTENT_PUT);
+	bind_text(st, 1, version);
+	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, at);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		fail_db(s, "storing content");
+		return rollback(s);
+	}
+	if (exec_simple(s, ST_CONTENT_CARDS_CLEAR) != 0)
+		return rollback(s);
+	/* Revoked first: a card on both lists is revoked. */
+	if (cards && (add_content_cards(s, cards, "revoked", at) != 0 ||
+		      add_content_cards(s, cards, "issued", at) != 0))
+		return rollback(s);
+	return commit(s);
+}
+
+int store_commit_help(struct store *s, const struct store_stamp *when, int64_t *seq)
+{
+	struct day_delta d = {.help_requests = 1};
+	int64_t stock;
+	if (begin(s) != 0)
+		return -1;
+	if (read_stock(s, &stock) != 0 ||
+	    insert_event(s, when, "help", NULL, 0, stock, NULL, seq) != 0 ||
+	    add_to_day(s, when, &d) != 0)
+		return rollback(s);
+	return commit(s);
+}
+
+/* For the store's own sub-modules (store_sync.c): see store.h. */
+struct sqlite3 *store_sqlite(struct store *s) { return s->db; }
+
+int store_set_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -1;
 }

@@ -19,6 +19,9 @@
  * - day_counters: per local date, the counters DESIGN names, with a
  *   revision that grows with every change (the sync protocol sends it).
  * - stock, card lists (staff, issued, revoked) and settings.
+ * - content: the office's content bundle as last imported (schema 2).
+ * - sync state: what the office has acknowledged, rejected days, staff card
+ *   events still to send (schema 3; firmware/store_sync.h).
  *
  * Every function returns 0 on success or -1 with a message available from
  * store_error(); nothing is half-written (one transaction per change).
@@ -81,7 +84,7 @@ struct store_event {
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (or, if the file does not exist, creates) the store at path, takes
@@ -170,6 +173,42 @@ int store_card_set_status(struct store *store, const card_id_t *card, const char
 /* Settings: small key/value strings. A missing key gives "" and returns 0. */
 int store_setting_get(struct store *store, const char *key, char *value, size_t len);
 int store_setting_set(struct store *store, const char *key, const char *value);
+
+/*
+ * The content bundle (docs/content.md): the JSON text as imported, and its
+ * version. *json is malloc'd and NUL-terminated (free it); NULL when the
+ * kiosk has none yet, which is not an error.
+ */
+int store_content_get(struct store *store, char **json, size_t *len, char *version, size_t vlen);
+
+/* A bundle's card lists (content.h's issued_cards and revoked_cards). */
+struct store_content_cards {
+	const char (*issued)[33];
+	size_t n_issued;
+	const char (*revoked)[33];
+	size_t n_revoked;
+};
+
+/*
+ * Replaces the stored bundle with json (already validated by the caller) in
+ * one transaction, together with the card statuses the bundle sets: those
+ * the last bundle set are replaced; a status a staff member set for a card
+ * stays. cards may be NULL (no lists).
+ */
+int store_content_put(struct store *store, const char *json, size_t len, const char *version,
+		      const struct store_content_cards *cards, int64_t at);
+
+/* Counts one opening of the help screen: a "help" event and the day's help_requests. */
+int store_commit_help(struct store *store, const struct store_stamp *when, int64_t *seq);
+
+/*
+ * For the store's sub-modules (firmware/store_sync.c), which keep their
+ * tables in the same file: the connection, and setting store_error()'s
+ * message (returns -1). Nothing else should reach past this interface.
+ */
+struct sqlite3;
+struct sqlite3 *store_sqlite(struct store *store);
+int store_set_error(struct store *store, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Test-only: called at named points inside a commit ("in_transaction"),

@@ -21,7 +21,30 @@ fifo="$run/reader.fifo"
 kioskctl="$top/$build/kioskctl"
 
 [ -f "$key" ] || "$kioskctl" keygen "$key" >/dev/null
-sed -e "s|@RUN@|$run|g" "$top/board/sim/kioskd.conf.in" >"$conf"
+
+# The office: a local officed on SQLite, with this kiosk registered (its
+# token, printed once by `officed kiosk add`, kept in tmp/run/office.token)
+# and the example content published, so taps reach the office's counts.
+officed="$top/$build/officed"
+office_port=${OFFICE_PORT:-8490}
+office_conf="$run/officed.conf"
+office_token="$run/office.token"
+cat >"$office_conf" <<CONF
+[server]
+listen = 127.0.0.1:$office_port
+[storage]
+database = sqlite:$run/office.db
+CONF
+if ! "$officed" -c "$office_conf" kiosk list 2>/dev/null | grep -q '^sim-kiosk-1 '; then
+	(umask 077 && "$officed" -c "$office_conf" kiosk add sim-kiosk-1 --site 12 \
+		>"$office_token" 2>/dev/null)
+	"$officed" -c "$office_conf" content import "$top/firmware/content.example.json" >/dev/null
+fi
+"$officed" -c "$office_conf" 2>"$run/officed.log" &
+officed_pid=$!
+
+sed -e "s|@RUN@|$run|g" -e "s|@OFFICE_PORT@|$office_port|g" \
+	"$top/board/sim/kioskd.conf.in" >"$conf"
 "$top/$build/kioskd" --check-config "$conf" >/dev/null
 
 "$top/$build/kioskd" -c "$conf" 2>"$run/kioskd.log" &
@@ -30,6 +53,7 @@ watch_pid=
 stop() {
 	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
 	kill "$kioskd_pid" 2>/dev/null && wait "$kioskd_pid" 2>/dev/null
+	kill "$officed_pid" 2>/dev/null && wait "$officed_pid" 2>/dev/null
 	true
 }
 trap 'stop; exit 0' INT TERM
@@ -64,6 +88,10 @@ cat <<MSG
       $build/kioskctl -s $sock restock 10
       $build/kioskctl -s $sock export csv > counts.csv
 
+  The office (officed, http://127.0.0.1:$office_port, log $run/officed.log):
+      $build/officed -c $office_conf kiosk list
+      $build/kioskctl -s $sock sync now
+
   kioskd's log: $run/kioskd.log       Ctrl-C stops it.
   Events as they happen (the watch stream):
 
@@ -79,7 +107,9 @@ if [ "${DEMO:-}" = 1 ]; then
 		sh "$top/board/sim/tap" "$uid"
 	done
 	sleep 1
+	"$kioskctl" -s "$sock" sync now || true
 	"$kioskctl" -s "$sock" status
+	"$officed" -c "$office_conf" kiosk list
 	exit 0
 fi
 wait "$watch_pid"

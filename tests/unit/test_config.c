@@ -743,9 +743,10 @@ static void test_backend(void **state)
 {
 	(void)state;
 	expect_ok("[display]\nbackend = none\n");
-	expect_load("[display]\nbackend = ssd1306\n", 1,
-		    "kioskd.conf:2: [display] backend: \"ssd1306\" is not a display backend "
-		    "this build has (none)\n");
+	expect_ok("[display]\nbackend = ssd1306\n");
+	expect_load("[display]\nbackend = oled\n", 1,
+		    "kioskd.conf:2: [display] backend: \"oled\" is not a display backend "
+		    "this build has (none, ssd1306, sh1106, fb, png, terminal)\n");
 }
 
 static void test_url(void **state)
