@@ -4,17 +4,34 @@
  *
  * Polling design (measured and argued in docs/reader.md):
  *
- * A PN532 can search for one modulation at a time. InAutoPoll searches
+ * A PN532 searches for one modulation at a time. InAutoPoll searches
  * several, but the chip answers only when a polling period (150 ms or
- * more) ends, too slow for a tap. So the backend cycles through
- * ISO14443A 106 kbps, FeliCa 212 and FeliCa 424 with InListPassiveTarget
- * and a finite number of chip-side retries (NP_INFINITE_SELECT off: the
- * chip tries three times and answers "no target"), then rests for a
- * short gap before the next cycle. The host sleeps in select() while the
- * chip works, so a cycle costs a few syscalls; the gap trades latency
- * against idle CPU. While a card stays, it is pinged with libnfc's
- * presence check (nfc_initiator_target_is_present), so a card held on the
- * reader is one tap and its removal is seen.
+ * more) ends: too slow for a tap. Short searches with a few chip-side
+ * retries answer fast but cost the host a command exchange (about twenty
+ * system calls through libnfc) every few milliseconds: over 0.5 % of a core
+ * at the rate a 50 ms tap needs. So the backend lets the chip search for
+ * as long as a slot lasts: InListPassiveTarget with infinite chip-side
+ * retries (NP_INFINITE_SELECT), the host asleep in select(), and a slot
+ * keeper thread that ends the slot with nfc_abort_command() (libnfc then
+ * sends the chip an ACK, which aborts the search). A card that arrives
+ * during its modulation's slot answers at once; otherwise it waits for the
+ * next slot. Slots go ISO14443A, FeliCa 212, ISO14443A, FeliCa 424, so
+ * type A (most cards) is searched every other slot and FeliCa at both
+ * rates.
+ *
+ * nfc_abort_command() interrupts only the wait for the chip's answer; an
+ * abort that lands while libnfc is still sending the command or reading
+ * the chip's ACK is lost (the search then ends by libnfc's own 300 ms
+ * timeout) and leaks a pipe inside libnfc. Slots are long enough that this
+ * takes a stall of most of a slot; lost aborts are counted, and past a
+ * bound the backend falls back, for good, to short searches with finite
+ * retries and a rest between cycles (the "cycle" mode; also chosen with
+ * KIOSKD_NFC_POLL=cycle for measurements).
+ *
+ * While a card stays, it is pinged with libnfc's presence check (with
+ * finite retries, so a card that has gone is noticed), and an ISO14443-4
+ * card by selecting it again by its UID, so a card held on the reader is
+ * one tap and its removal is seen.
  *
  * Errors: a libnfc timeout (-6) is "no card", never an error. Other
  * errors are counted; a few in a row mean the reader is gone or confused,
@@ -48,6 +65,11 @@
 
 /* Consecutive failed exchanges after which the reader counts as failed. */
 #define MAX_CONSECUTIVE_ERRORS 3
+/* Lost slot aborts (each may leak a pipe in libnfc) before falling back. */
+#define MAX_LOST_ABORTS 32
+
+static unsigned lost_aborts; /* for the process: leaked pipes do not come back */
+static pthread_mutex_t lost_aborts_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static nfc_context *libnfc_context;
 
@@ -71,32 +93,103 @@ struct poll_slot {
 static const struct poll_slot poll_slots[] = {
 	{{.nmt = NMT_ISO14443A, .nbr = NBR_106}, NFC_TECH_ISO14443A},
 	{{.nmt = NMT_FELICA, .nbr = NBR_212}, NFC_TECH_FELICA},
+	{{.nmt = NMT_ISO14443A, .nbr = NBR_106}, NFC_TECH_ISO14443A},
 	{{.nmt = NMT_FELICA, .nbr = NBR_424}, NFC_TECH_FELICA},
 };
 #define N_SLOTS (sizeof(poll_slots) / sizeof(poll_slots[0]))
+/* One pass of the cycle mode: each modulation once. */
+static const size_t cycle_slots[] = {0, 1, 3};
+#define N_CYCLE_SLOTS (sizeof(cycle_slots) / sizeof(cycle_slots[0]))
 
 struct nfc_libnfc {
 	nfc_device *dev;
 	int wake_fd; /* eventfd: abort the rest between cycles */
 	pthread_mutex_t lock;
 	bool in_call; /* a libnfc call is running (abort may interrupt it) */
-	bool aborted;
-	unsigned gap_ms;
+	bool aborted; /* the reader thread's owner asked to stop waiting */
 	unsigned errors; /* consecutive */
 	bool have_target;
 	nfc_target target;
 	struct nfc_card card;
+
+	/* Slot mode: the keeper thread ends each search when its slot is over. */
+	bool cycle_mode;
+	unsigned slot_ms, gap_ms;
+	size_t next_slot;
+	bool infinite; /* NP_INFINITE_SELECT as last set */
+	pthread_t keeper;
+	bool keeper_running, closing;
+	pthread_cond_t keeper_cond;
+	bool slot_armed, slot_fired, slot_refired;
+	int64_t slot_deadline;
 };
 
-static unsigned gap_from_env(void)
+/* For measuring the trade-off (bench/tap_latency); not config keys. */
+static unsigned ms_from_env(const char *name, unsigned dflt, unsigned min)
 {
-	/* For measuring the trade-off (bench/tap_latency); not a config key. */
-	const char *v = getenv("KIOSKD_NFC_POLL_GAP_MS");
+	const char *v = getenv(name);
 	if (!v || !*v)
-		return NFC_LIBNFC_POLL_GAP_MS;
+		return dflt;
 	char *end;
 	unsigned long ms = strtoul(v, &end, 10);
-	return (*end || ms > 1000) ? NFC_LIBNFC_POLL_GAP_MS : (unsigned)ms;
+	return (*end || ms < min || ms > 1000) ? dflt : (unsigned)ms;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The slot keeper: a metronome at the slot length. At each tick, a search
+ * that has run since before the previous tick is aborted (so every search
+ * gets one full slot, and a search begun just before a tick is left to the
+ * next). It sleeps on an absolute clock, so ticks do not drift, and waits
+ * on the condition variable while no search is running (a card present).
+ * A search still running a tick after its abort had that abort lost (it
+ * landed before libnfc was waiting for the answer): it is aborted again,
+ * which then lands, so a lost abort costs one slot, not libnfc's 300 ms.
+ */
+static void *slot_keeper(void *arg)
+{
+	struct nfc_libnfc *r = arg;
+	struct timespec tick;
+	clock_gettime(CLOCK_MONOTONIC, &tick);
+	pthread_mutex_lock(&r->lock);
+	while (!r->closing) {
+		if (!r->slot_armed) {
+			pthread_cond_wait(&r->keeper_cond, &r->lock);
+			clock_gettime(CLOCK_MONOTONIC, &tick);
+			continue;
+		}
+		tick.tv_nsec += (long)r->slot_ms * 1000000L;
+		while (tick.tv_nsec >= 1000000000L) {
+			tick.tv_sec++;
+			tick.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_unlock(&r->lock);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL) == EINTR)
+			;
+		pthread_mutex_lock(&r->lock);
+		if (r->slot_armed && r->in_call && now_ms() >= r->slot_deadline) {
+			if (r->slot_fired)
+				r->slot_refired = true;
+			nfc_abort_command(r->dev);
+			r->slot_fired = true;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static bool too_many_lost_aborts(void)
+{
+	pthread_mutex_lock(&lost_aborts_lock);
+	bool too_many = lost_aborts >= MAX_LOST_ABORTS;
+	pthread_mutex_unlock(&lost_aborts_lock);
+	return too_many;
 }
 
 static void *open_connstring(const char *connstring, char *err, size_t errlen)
@@ -116,7 +209,15 @@ static void *open_connstring(const char *connstring, char *err, size_t errlen)
 	}
 	r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&r->lock, NULL);
-	r->gap_ms = gap_from_env();
+	pthread_condattr_t cattr;
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->keeper_cond, &cattr);
+	pthread_condattr_destroy(&cattr);
+	r->slot_ms = ms_from_env("KIOSKD_NFC_SLOT_MS", NFC_LIBNFC_SLOT_MS, 10);
+	r->gap_ms = ms_from_env("KIOSKD_NFC_POLL_GAP_MS", NFC_LIBNFC_POLL_GAP_MS, 0);
+	const char *mode = getenv("KIOSKD_NFC_POLL");
+	r->cycle_mode = (mode && strcmp(mode, "cycle") == 0) || too_many_lost_aborts();
 	nfc_connstring cs;
 	snprintf(cs, sizeof(cs), "%s", connstring);
 	r->dev = r->wake_fd >= 0 ? nfc_open(libnfc_context, cs) : NULL;
@@ -126,13 +227,19 @@ static void *open_connstring(const char *connstring, char *err, size_t errlen)
 		goto fail;
 	}
 	int rc = nfc_initiator_init(r->dev);
-	/* Finite chip-side retries: InListPassiveTarget answers "no target" after
-	 * three attempts instead of searching forever. No automatic RATS: the
-	 * kiosk needs the UID only, and RATS costs time on phones and cards. */
+	/* Finite chip-side retries to start with (set_infinite() switches for
+	 * searches in slot mode). No automatic RATS: the kiosk needs the UID
+	 * only, and RATS costs time on phones and cards. */
 	if (rc >= 0)
 		rc = nfc_device_set_property_bool(r->dev, NP_INFINITE_SELECT, false);
 	if (rc >= 0)
 		rc = nfc_device_set_property_bool(r->dev, NP_AUTO_ISO14443_4, false);
+	if (rc >= 0 && !r->cycle_mode) {
+		if (pthread_create(&r->keeper, NULL, slot_keeper, r) == 0)
+			r->keeper_running = true;
+		else
+			r->cycle_mode = true;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "reader %s does not initialise: %s", connstring,
 			 nfc_strerror(r->dev));
@@ -144,6 +251,7 @@ fail:
 		nfc_close(r->dev);
 	if (r->wake_fd >= 0)
 		close(r->wake_fd);
+	pthread_cond_destroy(&r->keeper_cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	return NULL;
@@ -223,11 +331,15 @@ static bool take_abort(struct nfc_libnfc *r)
 	return aborted;
 }
 
-static int64_t now_ms(void)
+/* Infinite chip-side retries for a slot search, finite for everything else. */
+static int set_infinite(struct nfc_libnfc *r, bool on)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (r->infinite == on)
+		return 0;
+	int rc = nfc_device_set_property_bool(r->dev, NP_INFINITE_SELECT, on);
+	if (rc >= 0)
+		r->infinite = on;
+	return rc;
 }
 
 /* The card already found: is it still there? */
@@ -241,7 +353,14 @@ static int check_presence(struct nfc_libnfc *r, struct nfc_card *card, char *err
 	 * types libnfc cannot ping.
 	 */
 	bool reselect = r->target.nm.nmt == NMT_ISO14443A && (r->target.nti.nai.btSak & 0x20);
-	int rc = reselect ? NFC_EDEVNOTSUPP : NFC_EOPABORTED;
+	int rc = set_infinite(r, false);
+	if (rc < 0) {
+		if (note_error(r, rc, err, errlen))
+			return NFC_POLL_ERROR;
+		*card = r->card;
+		return NFC_POLL_CARD;
+	}
+	rc = reselect ? NFC_EDEVNOTSUPP : NFC_EOPABORTED;
 	if (!reselect && call_begin(r)) {
 		rc = nfc_initiator_target_is_present(r->dev, &r->target);
 		call_end(r);
@@ -292,44 +411,135 @@ static int check_presence(struct nfc_libnfc *r, struct nfc_card *card, char *err
 	return NFC_POLL_NONE;
 }
 
-/* One pass over the modulations. Returns CARD, NONE or ERROR. */
-static int search_cycle(struct nfc_libnfc *r, struct nfc_card *card, char *err, size_t errlen)
+/* A target found: checked, kept for presence checks, handed on. */
+static int found(struct nfc_libnfc *r, size_t slot, nfc_target *t, struct nfc_card *card)
 {
-	for (size_t i = 0; i < N_SLOTS; i++) {
-		nfc_target t;
-		int rc = NFC_EOPABORTED;
-		if (call_begin(r)) {
-			rc = nfc_initiator_select_passive_target(r->dev, poll_slots[i].modulation, NULL,
-								 0, &t);
-			call_end(r);
-		}
-		if (rc > 0) {
-			if (nfc_libnfc_card_from_target(&t, card) != 0) {
-				/* A target no real card could be: logged without its bytes. */
-				log_warn("reader: dropped a %s target with malformed data",
-					 nfc_tech_name(poll_slots[i].tech));
-				explicit_bzero(&t, sizeof(t));
-				continue;
-			}
-			r->errors = 0;
-			r->have_target = true;
-			r->target = t;
-			r->card = *card;
-			explicit_bzero(&t, sizeof(t));
-			return NFC_POLL_CARD;
-		}
-		if (rc == 0 || rc == NFC_ETIMEOUT) {
-			r->errors = 0; /* -6 is "no card", not an error */
-			continue;
-		}
-		if (rc == NFC_EOPABORTED) {
-			take_abort(r);
-			return NFC_POLL_NONE;
-		}
-		if (note_error(r, rc, err, errlen))
-			return NFC_POLL_ERROR;
+	if (nfc_libnfc_card_from_target(t, card) != 0) {
+		/* A target no real card could be: logged without its bytes. */
+		log_warn("reader: dropped a %s target with malformed data",
+			 nfc_tech_name(poll_slots[slot].tech));
+		explicit_bzero(t, sizeof(*t));
+		return NFC_POLL_NONE;
 	}
-	return NFC_POLL_NONE;
+	r->errors = 0;
+	r->have_target = true;
+	r->target = *t;
+	r->card = *card;
+	explicit_bzero(t, sizeof(*t));
+	return NFC_POLL_CARD;
+}
+
+/*
+ * One search with finite retries (cycle mode). Returns CARD, NONE, ERROR,
+ * or 1 when the caller asked to stop (abort).
+ */
+static int search_once(struct nfc_libnfc *r, size_t slot, struct nfc_card *card, char *err,
+		       size_t errlen)
+{
+	nfc_target t;
+	int rc = NFC_EOPABORTED;
+	if (call_begin(r)) {
+		rc = nfc_initiator_select_passive_target(r->dev, poll_slots[slot].modulation, NULL, 0,
+							 &t);
+		call_end(r);
+	}
+	if (rc > 0)
+		return found(r, slot, &t, card);
+	if (rc == 0 || rc == NFC_ETIMEOUT) {
+		r->errors = 0; /* -6 is "no card", not an error */
+		return NFC_POLL_NONE;
+	}
+	if (rc == NFC_EOPABORTED) {
+		take_abort(r);
+		return 1;
+	}
+	return note_error(r, rc, err, errlen) ? NFC_POLL_ERROR : NFC_POLL_NONE;
+}
+
+/* An abort that landed before libnfc was waiting: lost, and a pipe leaked. */
+static void note_lost_abort(struct nfc_libnfc *r)
+{
+	pthread_mutex_lock(&lost_aborts_lock);
+	unsigned lost = ++lost_aborts;
+	pthread_mutex_unlock(&lost_aborts_lock);
+	log_debug("reader: a slot abort was lost (%u so far)", lost);
+	if (lost >= MAX_LOST_ABORTS && !r->cycle_mode) {
+		log_warn("reader: %u slot aborts lost; polling with short searches from now on",
+			 lost);
+		r->cycle_mode = true;
+	}
+}
+
+/* One slot of slot mode: the chip searches until a card or the slot's end. */
+static int search_slot(struct nfc_libnfc *r, size_t slot, struct nfc_card *card, char *err,
+		       size_t errlen)
+{
+	int rc = set_infinite(r, true);
+	if (rc < 0)
+		return note_error(r, rc, err, errlen) ? NFC_POLL_ERROR : NFC_POLL_NONE;
+	nfc_target t;
+	pthread_mutex_lock(&r->lock);
+	if (r->aborted) {
+		pthread_mutex_unlock(&r->lock);
+		take_abort(r);
+		return 1;
+	}
+	r->in_call = true;
+	r->slot_fired = false;
+	r->slot_refired = false;
+	/* Ended at the first tick a full slot after now (minus a little, so that
+	 * a search begun right after a tick ends at the next one). */
+	r->slot_deadline = now_ms() + r->slot_ms - 2;
+	if (!r->slot_armed) {
+		r->slot_armed = true;
+		pthread_cond_signal(&r->keeper_cond); /* wake the metronome */
+	}
+	pthread_mutex_unlock(&r->lock);
+
+	rc = nfc_initiator_select_passive_target(r->dev, poll_slots[slot].modulation, NULL, 0, &t);
+
+	pthread_mutex_lock(&r->lock);
+	r->in_call = false;
+	if (rc > 0)
+		r->slot_armed = false; /* a card: the metronome rests while it stays */
+	bool fired = r->slot_fired;
+	bool refired = r->slot_refired;
+	bool stop = r->aborted;
+	pthread_mutex_unlock(&r->lock);
+	if (refired)
+		note_lost_abort(r);
+
+	if (rc > 0)
+		return found(r, slot, &t, card);
+	if (rc == NFC_EOPABORTED && fired && !stop) {
+		r->errors = 0; /* the slot ended: no card in it */
+		return NFC_POLL_NONE;
+	}
+	if (rc == NFC_EOPABORTED || stop) {
+		take_abort(r);
+		return 1;
+	}
+	if (rc == 0 || rc == NFC_ETIMEOUT) {
+		r->errors = 0;
+		if (fired && !refired)
+			note_lost_abort(r); /* even the retry was lost: libnfc timed out */
+		return NFC_POLL_NONE;
+	}
+	return note_error(r, rc, err, errlen) ? NFC_POLL_ERROR : NFC_POLL_NONE;
+}
+
+static int rest(struct nfc_libnfc *r, int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+	if (left <= 0)
+		return 0;
+	struct pollfd pfd = {.fd = r->wake_fd, .events = POLLIN};
+	int wait = (int)(left < r->gap_ms ? left : r->gap_ms);
+	if (wait > 0 && poll(&pfd, 1, wait) > 0) {
+		take_abort(r);
+		return 1;
+	}
+	return 0;
 }
 
 static int libnfc_poll(void *impl, int timeout_ms, struct nfc_card *card, char *err, size_t errlen)
@@ -341,23 +551,26 @@ static int libnfc_poll(void *impl, int timeout_ms, struct nfc_card *card, char *
 		return check_presence(r, card, err, errlen);
 
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (;;) {
-		int rc = search_cycle(r, card, err, errlen);
+	while (now_ms() < deadline) {
+		int rc;
+		if (r->cycle_mode) {
+			if (set_infinite(r, false) < 0)
+				return note_error(r, -1, err, errlen) ? NFC_POLL_ERROR : NFC_POLL_NONE;
+			rc = NFC_POLL_NONE;
+			for (size_t i = 0; i < N_CYCLE_SLOTS && rc == NFC_POLL_NONE; i++)
+				rc = search_once(r, cycle_slots[i], card, err, errlen);
+			if (rc == NFC_POLL_NONE)
+				rc = rest(r, deadline);
+		} else {
+			rc = search_slot(r, r->next_slot, card, err, errlen);
+			r->next_slot = (r->next_slot + 1) % N_SLOTS;
+		}
+		if (rc == 1)
+			return NFC_POLL_NONE; /* asked to stop */
 		if (rc != NFC_POLL_NONE)
 			return rc;
-		int64_t left = deadline - now_ms();
-		if (left <= 0)
-			return NFC_POLL_NONE;
-		/* Rest between cycles; an abort ends the rest at once. */
-		struct pollfd pfd = {.fd = r->wake_fd, .events = POLLIN};
-		int wait = (int)(left < r->gap_ms ? left : r->gap_ms);
-		if (wait > 0 && poll(&pfd, 1, wait) > 0) {
-			take_abort(r);
-			return NFC_POLL_NONE;
-		}
-		if (now_ms() >= deadline)
-			return NFC_POLL_NONE;
 	}
+	return NFC_POLL_NONE;
 }
 
 static void libnfc_abort(void *impl)
@@ -379,8 +592,16 @@ static void libnfc_abort(void *impl)
 static void libnfc_close(void *impl)
 {
 	struct nfc_libnfc *r = impl;
+	if (r->keeper_running) {
+		pthread_mutex_lock(&r->lock);
+		r->closing = true;
+		pthread_cond_signal(&r->keeper_cond);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->keeper, NULL);
+	}
 	nfc_close(r->dev);
 	close(r->wake_fd);
+	pthread_cond_destroy(&r->keeper_cond);
 	pthread_mutex_destroy(&r->lock);
 	explicit_bzero(r, sizeof(*r));
 	free(r);

@@ -10,10 +10,13 @@
 #include "nfc.h"
 
 /*
- * Rest between polling cycles, in ms (see docs/reader.md for the trade-off
- * between tap latency and idle CPU). KIOSKD_NFC_POLL_GAP_MS overrides it
- * for measurements.
+ * How long the chip searches one modulation before the next (slot mode),
+ * and the rest between cycles of short searches (cycle mode), in ms: see
+ * docs/reader.md for the trade-off between tap latency and idle CPU.
+ * KIOSKD_NFC_SLOT_MS, KIOSKD_NFC_POLL_GAP_MS and KIOSKD_NFC_POLL=cycle
+ * override them for measurements.
  */
+#define NFC_LIBNFC_SLOT_MS 25
 #define NFC_LIBNFC_POLL_GAP_MS 20
 
 /* Makes libnfc's context, logging off. Once, before any thread starts. */

@@ -108,15 +108,16 @@ class Watcher:
 class Sim:
     """The simulated PN532 (build/pn532-sim) on a pseudo-terminal."""
 
-    def __init__(self, directory, paced=False):
+    def __init__(self, directory, paced=False, extra_args=()):
         self.dir = directory
         self.link = os.path.join(directory, "pn532.pty")
         self.control = os.path.join(directory, "pn532.ctl")
         self.paced = paced
+        self.extra_args = list(extra_args)
         self.proc = None
 
     def start(self):
-        args = [PN532_SIM, "--link", self.link, "--control", self.control]
+        args = [PN532_SIM, "--link", self.link, "--control", self.control] + self.extra_args
         if not self.paced:
             args.append("--unpaced")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
@@ -160,7 +161,7 @@ class Kiosk:
     through libnfc) in a temporary directory."""
 
     def __init__(self, name="kiosk", config_extra="", env=None, keep_dir=None, sim=False,
-                 paced=False):
+                 paced=False, sim_args=()):
         self.dir = keep_dir or tempfile.mkdtemp(prefix="kioskd-test-")
         self.config = os.path.join(self.dir, "kioskd.conf")
         self.key_file = os.path.join(self.dir, "card.key")
@@ -175,7 +176,7 @@ class Kiosk:
             self.env.update(env)
         self.proc = None
         self.log_file = None
-        self.sim = Sim(self.dir, paced=paced) if sim else None
+        self.sim = Sim(self.dir, paced=paced, extra_args=sim_args) if sim else None
         if not os.path.exists(self.key_file):
             subprocess.run([KIOSKCTL, "keygen", self.key_file], check=True,
                            stdout=subprocess.DEVNULL)

@@ -10,14 +10,52 @@ void pn532_line_init(struct pn532_line *l, const struct pn532_timing *timing)
 {
 	memset(l, 0, sizeof(*l));
 	l->timing = timing;
+	l->host_fifo_trigger = 1;
+}
+
+void pn532_line_set_host_fifo(struct pn532_line *l, unsigned trigger, uint32_t baud)
+{
+	l->host_fifo_trigger = trigger ? trigger : 1;
+	/* 32 bit times, rounded up; nothing to wait for when unpaced. */
+	l->host_rx_timeout_us = l->timing->paced && baud
+					? (PN532_HOST_RX_TIMEOUT_BITS * 1000000ULL + baud - 1) / baud
+					: 0;
 }
 
 void pn532_line_reset(struct pn532_line *l)
 {
 	const struct pn532_timing *t = l->timing;
 	const unsigned long dropped = l->tx_dropped;
+	const unsigned trigger = l->host_fifo_trigger;
+	const uint64_t rx_timeout = l->host_rx_timeout_us;
 	pn532_line_init(l, t);
 	l->tx_dropped = dropped;
+	l->host_fifo_trigger = trigger;
+	l->host_rx_timeout_us = rx_timeout;
+}
+
+/*
+ * When the host would be handed the bytes at the head of the tx queue, and
+ * how many: the FIFO trigger, or the receive timeout after a byte that no
+ * other byte follows within it, or a hang-up (the line drops at once).
+ */
+static uint64_t host_delivery(const struct pn532_line *l, size_t *count)
+{
+	*count = 0;
+	for (size_t i = 0; i < l->tx_count; i++) {
+		const struct pn532_line_byte *b = &l->tx[(l->tx_head + i) % PN532_LINE_QUEUE];
+		if (l->host_fifo_trigger <= 1 || b->hangup_after || i + 1 == l->host_fifo_trigger) {
+			*count = i + 1;
+			return b->at;
+		}
+		uint64_t quiet_until = b->at + l->host_rx_timeout_us;
+		bool last = i + 1 == l->tx_count;
+		if (last || l->tx[(l->tx_head + i + 1) % PN532_LINE_QUEUE].at > quiet_until) {
+			*count = i + 1;
+			return quiet_until;
+		}
+	}
+	return PN532_NEVER;
 }
 
 size_t pn532_line_rx_room(const struct pn532_line *l)
@@ -81,14 +119,17 @@ size_t pn532_line_tx_take(struct pn532_line *l, uint64_t now, uint8_t *buf, size
 {
 	size_t n = 0;
 	*hangup = false;
-	while (n < cap && l->tx_count && l->tx[l->tx_head].at <= now) {
-		const struct pn532_line_byte *b = &l->tx[l->tx_head];
-		buf[n++] = b->byte;
-		l->tx_head = (l->tx_head + 1) % PN532_LINE_QUEUE;
-		l->tx_count--;
-		if (b->hangup_after) {
-			*hangup = true;
-			break;
+	size_t group;
+	while (n < cap && host_delivery(l, &group) <= now) {
+		for (size_t k = 0; k < group && n < cap; k++) {
+			const struct pn532_line_byte *b = &l->tx[l->tx_head];
+			buf[n++] = b->byte;
+			l->tx_head = (l->tx_head + 1) % PN532_LINE_QUEUE;
+			l->tx_count--;
+			if (b->hangup_after) {
+				*hangup = true;
+				return n;
+			}
 		}
 	}
 	return n;
@@ -99,7 +140,9 @@ uint64_t pn532_line_next_event(const struct pn532_line *l)
 	uint64_t next = PN532_NEVER;
 	if (l->rx_count && l->rx[l->rx_head].at < next)
 		next = l->rx[l->rx_head].at;
-	if (l->tx_count && l->tx[l->tx_head].at < next)
-		next = l->tx[l->tx_head].at;
+	size_t group;
+	uint64_t tx = host_delivery(l, &group);
+	if (tx < next)
+		next = tx;
 	return next;
 }

@@ -13,6 +13,17 @@
  * max(its due time, line free); each byte is written to the pty when it
  * completes. An output that carries a hang-up stops the line after its
  * hang-up byte; the rest of it is never sent.
+ *
+ * The host's receiver. A host does not see each byte as it lands: its UART
+ * (the Raspberry Pi's PL011, like most) collects bytes in a FIFO and
+ * interrupts when the FIFO reaches its trigger level (Linux's amba-pl011
+ * sets half of 16: 8 bytes) or when no byte has arrived for 32 bit times
+ * (the receive timeout, 278 us at 115200 baud); only then does the tty
+ * layer wake the reader. pn532_line_set_host_fifo() makes tx delivery
+ * follow that rule: a byte is never delivered before it has crossed the
+ * line, and the last bytes of a frame come 32 bit times after it, so this
+ * makes latency slightly worse, never better, and the host's wake-ups
+ * realistic. Trigger 1 (the default) delivers each byte as it lands.
  */
 #ifndef PN532_LINE_H
 #define PN532_LINE_H
@@ -38,7 +49,15 @@ struct pn532_line {
 	struct pn532_line_byte rx[PN532_LINE_QUEUE], tx[PN532_LINE_QUEUE];
 	size_t rx_head, rx_count, tx_head, tx_count;
 	unsigned long tx_dropped; /* the tx queue was full */
+	unsigned host_fifo_trigger;  /* bytes; 1 = each byte as it lands */
+	uint64_t host_rx_timeout_us; /* idle time that flushes a partial FIFO */
 };
+
+#define PN532_HOST_FIFO_TRIGGER 8   /* amba-pl011: RX interrupt at half of 16 */
+#define PN532_HOST_RX_TIMEOUT_BITS 32 /* PL011 TRM: receive timeout */
+
+/* Delivers chip-to-host bytes as a host UART would (see above). */
+void pn532_line_set_host_fifo(struct pn532_line *l, unsigned trigger, uint32_t baud);
 
 void pn532_line_init(struct pn532_line *l, const struct pn532_timing *timing);
 /* Forgets everything in flight (the pty was replaced). */

@@ -4,7 +4,7 @@
  * control socket to put virtual cards in its field and faults on its line.
  *
  *   pn532-sim --link PATH [--control SOCKET] [--paced | --unpaced]
- *             [--seed N] [--log-level LEVEL]
+ *             [--host-uart fifo|per-byte] [--seed N] [--log-level LEVEL]
  *   pn532-sim ctl [--control SOCKET] COMMAND [ARG...]
  *
  * This file is the thin outside: arguments, the pty and its link, the
@@ -57,7 +57,8 @@ static uint64_t monotonic_us(void)
 static void usage(FILE *f)
 {
 	fputs("usage: pn532-sim --link PATH [--control SOCKET] [--paced | --unpaced]\n"
-	      "                 [--seed N] [--log-level error|warn|info|debug]\n"
+	      "                 [--host-uart fifo|per-byte] [--seed N]\n"
+	      "                 [--log-level error|warn|info|debug]\n"
 	      "       pn532-sim ctl [--control SOCKET] COMMAND [ARG...]\n"
 	      "commands: tap --uid HEX [--type T] [--hold MS] [--pmm HEX] [--system HEX]\n"
 	      "          place --uid HEX [--type T] [--pmm HEX] [--system HEX]\n"
@@ -274,6 +275,7 @@ static int run_sim(int argc, char **argv)
 {
 	const char *link = NULL, *control = NULL;
 	bool paced = true;
+	unsigned host_fifo = PN532_HOST_FIFO_TRIGGER;
 	uint64_t seed = random_seed();
 	enum log_level level = LOG_LEVEL_INFO;
 	for (int i = 1; i < argc; i++) {
@@ -287,6 +289,16 @@ static int run_sim(int argc, char **argv)
 			paced = true;
 		} else if (strcmp(a, "--unpaced") == 0) {
 			paced = false;
+		} else if (strcmp(a, "--host-uart") == 0 && has_value) {
+			const char *v = argv[++i];
+			if (strcmp(v, "fifo") == 0) {
+				host_fifo = PN532_HOST_FIFO_TRIGGER;
+			} else if (strcmp(v, "per-byte") == 0) {
+				host_fifo = 1;
+			} else {
+				fprintf(stderr, "pn532-sim: --host-uart is fifo or per-byte\n");
+				return 2;
+			}
 		} else if (strcmp(a, "--seed") == 0 && has_value) {
 			char *end;
 			errno = 0;
@@ -344,6 +356,7 @@ static int run_sim(int argc, char **argv)
 	}
 	s->ctx.chip = s->chip;
 	pn532_line_init(&s->line, pn532_chip_timing(s->chip));
+	pn532_line_set_host_fifo(&s->line, host_fifo, pn532_chip_baud(s->chip));
 
 	sigset_t mask;
 	sigemptyset(&mask);
