@@ -1,10 +1,11 @@
 #!/bin/sh
 # make run: the kiosk on the simulated board.
 #
-# Today the simulated board's reader is kioskd's reader test double (a FIFO
-# that takes "tap a <uid>" lines); the simulated PN532, display and office
-# server join it as they are built. Everything lives in ./tmp/run so that a
-# second `make run` keeps the same deployment key and store.
+# The simulated board: pn532-sim (a PN532 on a pseudo-terminal that kioskd
+# reaches through the real libnfc pn532_uart driver, at a real UART's pace),
+# the display drawn in this terminal, and a local office server. Everything
+# lives in ./tmp/run so that a second `make run` keeps the same deployment
+# key and store.
 #
 #   sh board/sim/run.sh BUILD_DIR      run until Ctrl-C
 #   DEMO=1 sh board/sim/run.sh ...     tap three cards, show the result, exit
@@ -17,8 +18,8 @@ chmod 700 "$run"
 key="$run/card.key"
 conf="$run/kioskd.conf"
 sock="$run/control.sock"
-fifo="$run/reader.fifo"
 kioskctl="$top/$build/kioskctl"
+sim="$top/$build/pn532-sim"
 
 [ -f "$key" ] || "$kioskctl" keygen "$key" >/dev/null
 
@@ -43,6 +44,18 @@ fi
 "$officed" -c "$office_conf" 2>"$run/officed.log" &
 officed_pid=$!
 
+# The card reader: a simulated PN532 whose pty is reached at a stable link.
+"$sim" --link "$run/pn532.pty" --control "$run/pn532.ctl" >"$run/pn532-sim.out" \
+	2>"$run/pn532-sim.log" &
+sim_pid=$!
+tries=0
+until grep -q ready "$run/pn532-sim.out" 2>/dev/null; do
+	kill -0 "$sim_pid" 2>/dev/null || { cat "$run/pn532-sim.log" >&2; exit 1; }
+	tries=$((tries + 1))
+	[ "$tries" -lt 200 ] || { echo "pn532-sim did not start" >&2; exit 1; }
+	sleep 0.05
+done
+
 sed -e "s|@RUN@|$run|g" -e "s|@OFFICE_PORT@|$office_port|g" \
 	"$top/board/sim/kioskd.conf.in" >"$conf"
 "$top/$build/kioskd" --check-config "$conf" >/dev/null
@@ -54,6 +67,7 @@ stop() {
 	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
 	kill "$kioskd_pid" 2>/dev/null && wait "$kioskd_pid" 2>/dev/null
 	kill "$officed_pid" 2>/dev/null && wait "$officed_pid" 2>/dev/null
+	kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	true
 }
 trap 'stop; exit 0' INT TERM
@@ -78,9 +92,12 @@ cat <<MSG
 
   kioskd is running on the simulated board (pid $kioskd_pid).
 
-  Tap a virtual card, from another terminal:
-      sh board/sim/tap 04a1b2c3d4e5f6            (an ISO14443A card)
-      sh board/sim/tap --felica 0123456789abcdef (a FeliCa card)
+  Tap a virtual card on the simulated PN532, from another terminal:
+      sh board/sim/tap 04a1b2c3d4e5f6            (an NTAG213, 7-byte UID)
+      sh board/sim/tap --felica 012e4cd3a5b6c7d8 (a FeliCa card)
+  or drive the simulator itself:
+      $build/pn532-sim ctl --control $run/pn532.ctl tap --uid 3c5d7e9f --type classic
+      $build/pn532-sim ctl --control $run/pn532.ctl fault garbage
 
   Staff commands:
       $build/kioskctl -s $sock status
