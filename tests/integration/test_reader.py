@@ -143,6 +143,40 @@ def simulator_killed_and_restarted(k, w):
     return None if recovered <= 3.0 else "SKIP slow machine"
 
 
+def reader_missing_at_start():
+    """kioskd starts before its reader exists: it serves (status, the control
+    socket), says the reader is unavailable, and takes the reader up by
+    itself within 3 s of it appearing."""
+    k = Kiosk(sim=True)
+    try:
+        # Start kioskd alone (the harness would start the simulator first).
+        sim, k.sim = k.sim, None
+        k.write_config()
+        with open(k.config) as f:
+            text = f.read()
+        with open(k.config, "w") as f:
+            f.write(text.replace("fake:" + k.fifo, "pn532_uart:" + sim.link))
+        k.start(wait=False)
+        wait_until(lambda: os.path.exists(k.socket), 10, "the control socket")
+        wait_until(lambda: k.status()["reader"]["state"] == "unavailable", 10,
+                   "the reader reported unavailable")
+        w = k.watch()
+        started = time.monotonic()
+        sim.start()
+        ev = w.next(10, "reader")
+        took = time.monotonic() - started
+        check(ev["state"] == "ok", "reader up: %r" % ev)
+        check(took <= 3.0 * SLOW, "within 3 s of the reader appearing (took %.2f s)" % took)
+        k.ctl("restock", "2", check_rc=0)
+        k.sim = sim
+        k.tap("04a1b2c3d4e5f6")
+        check(w.feedback()["result"] == "grant", "a tap is served")
+        w.close()
+    finally:
+        k.sim = sim
+        k.cleanup()
+
+
 FAULTS = [
     ("garbage",), ("bad-checksum",), ("nack",), ("silence",), ("late", "400"),
     ("disconnect",), ("garbage", "--count", "5"), ("bad-checksum", "--count", "5"),
@@ -200,7 +234,8 @@ def main():
     t = Tap()
     for fn in (tap_is_logged_handout, card_kinds, felica_card, held_ten_seconds_is_one_tap,
                every_kind_held_is_one_tap,
-               limit_across_taps, simulator_killed_and_restarted, faults_never_crash_nor_tap,
+               limit_across_taps, simulator_killed_and_restarted, reader_missing_at_start,
+               faults_never_crash_nor_tap,
                no_uid_in_libnfc_logs):
         t.run(fn.__name__, fn)
     t.done()
