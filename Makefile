@@ -221,6 +221,10 @@ install: all
 	install -m 0644 firmware/kioskd.8 firmware/kioskctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 firmware/kioskd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 firmware/kioskd.conf.example $(DESTDIR)$(PREFIX)/share/doc/kioskd/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/officed
+	install -m 0755 $(BUILD)/officed $(DESTDIR)$(PREFIX)/sbin/officed
+	install -m 0644 office/officed.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 office/officed.conf.example $(DESTDIR)$(PREFIX)/share/doc/officed/
 
 clean:
 	rm -rf build build-asan
