@@ -411,6 +411,15 @@ static int check_presence(struct nfc_libnfc *r, struct nfc_card *card, char *err
 	return NFC_POLL_NONE;
 }
 
+/*
+ * What a search returns besides NFC_POLL_CARD/NONE/ERROR: the reader's owner
+ * asked it to stop (an abort). Distinct from every nfc_poll_result.
+ */
+#define SEARCH_STOPPED 2
+_Static_assert(SEARCH_STOPPED != NFC_POLL_CARD && SEARCH_STOPPED != NFC_POLL_NONE &&
+		       SEARCH_STOPPED != NFC_POLL_ERROR,
+	       "a stop is not a poll result");
+
 /* A target found: checked, kept for presence checks, handed on. */
 static int found(struct nfc_libnfc *r, size_t slot, nfc_target *t, struct nfc_card *card)
 {
@@ -431,7 +440,7 @@ static int found(struct nfc_libnfc *r, size_t slot, nfc_target *t, struct nfc_ca
 
 /*
  * One search with finite retries (cycle mode). Returns CARD, NONE, ERROR,
- * or 1 when the caller asked to stop (abort).
+ * or SEARCH_STOPPED when the caller asked to stop (abort).
  */
 static int search_once(struct nfc_libnfc *r, size_t slot, struct nfc_card *card, char *err,
 		       size_t errlen)
@@ -451,7 +460,7 @@ static int search_once(struct nfc_libnfc *r, size_t slot, struct nfc_card *card,
 	}
 	if (rc == NFC_EOPABORTED) {
 		take_abort(r);
-		return 1;
+		return SEARCH_STOPPED;
 	}
 	return note_error(r, rc, err, errlen) ? NFC_POLL_ERROR : NFC_POLL_NONE;
 }
@@ -482,7 +491,7 @@ static int search_slot(struct nfc_libnfc *r, size_t slot, struct nfc_card *card,
 	if (r->aborted) {
 		pthread_mutex_unlock(&r->lock);
 		take_abort(r);
-		return 1;
+		return SEARCH_STOPPED;
 	}
 	r->in_call = true;
 	r->slot_fired = false;
@@ -517,7 +526,7 @@ static int search_slot(struct nfc_libnfc *r, size_t slot, struct nfc_card *card,
 	}
 	if (rc == NFC_EOPABORTED || stop) {
 		take_abort(r);
-		return 1;
+		return SEARCH_STOPPED;
 	}
 	if (rc == 0 || rc == NFC_ETIMEOUT) {
 		r->errors = 0;
@@ -537,7 +546,7 @@ static int rest(struct nfc_libnfc *r, int64_t deadline)
 	int wait = (int)(left < r->gap_ms ? left : r->gap_ms);
 	if (wait > 0 && poll(&pfd, 1, wait) > 0) {
 		take_abort(r);
-		return 1;
+		return SEARCH_STOPPED;
 	}
 	return 0;
 }
@@ -565,7 +574,7 @@ static int libnfc_poll(void *impl, int timeout_ms, struct nfc_card *card, char *
 			rc = search_slot(r, r->next_slot, card, err, errlen);
 			r->next_slot = (r->next_slot + 1) % N_SLOTS;
 		}
-		if (rc == 1)
+		if (rc == SEARCH_STOPPED)
 			return NFC_POLL_NONE; /* asked to stop */
 		if (rc != NFC_POLL_NONE)
 			return rc;
