@@ -178,7 +178,7 @@ def main():
     else:
         print("polling (slot mode): InListPassiveTarget with infinite chip retries, one modulation "
               "per slot of %s ms, ended by nfc_abort_command; slots ISO14443A 106, FeliCa 212, "
-              "ISO14443A 106, FeliCa 424" % os.environ.get("KIOSKD_NFC_SLOT_MS", "25 (default)"))
+              "ISO14443A 106, FeliCa 424" % os.environ.get("KIOSKD_NFC_SLOT_MS", "20 (default)"))
     print("presence check every 50 ms while a card stays; simulator: %s" % (
         "pn532-sim, host UART with a PL011-like FIFO"))
     for mode in args.modes.split(","):

@@ -65,6 +65,8 @@
 
 /* Consecutive failed exchanges after which the reader counts as failed. */
 #define MAX_CONSECUTIVE_ERRORS 3
+/* After a failed exchange: long enough for a 40-byte answer at 115200 baud. */
+#define RESYNC_PAUSE_MS 5
 /* Lost slot aborts (each may leak a pipe in libnfc) before falling back. */
 #define MAX_LOST_ABORTS 32
 
@@ -310,10 +312,21 @@ static bool note_error(struct nfc_libnfc *r, int rc, char *err, size_t errlen)
 {
 	r->errors++;
 	log_debug("reader: libnfc error %d (%u in a row)", rc, r->errors);
-	if (r->errors < MAX_CONSECUTIVE_ERRORS)
-		return false;
-	snprintf(err, errlen, "reader keeps failing (%s); reopening it", nfc_strerror(r->dev));
-	return true;
+	if (r->errors >= MAX_CONSECUTIVE_ERRORS) {
+		snprintf(err, errlen, "reader keeps failing (%s); reopening it",
+			 nfc_strerror(r->dev));
+		return true;
+	}
+	/*
+	 * A moment before the next command: the usual cause is the chip's
+	 * answer to an aborted search still arriving (the abort crossed it on
+	 * the line). libnfc flushes its input before each command, but only
+	 * what has arrived; without the pause the rest of that answer spoils
+	 * the next exchange too, and the reader is reopened for nothing.
+	 */
+	struct pollfd pfd = {.fd = r->wake_fd, .events = POLLIN};
+	poll(&pfd, 1, RESYNC_PAUSE_MS);
+	return false;
 }
 
 static bool take_abort(struct nfc_libnfc *r)

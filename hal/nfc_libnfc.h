@@ -16,7 +16,7 @@
  * KIOSKD_NFC_SLOT_MS, KIOSKD_NFC_POLL_GAP_MS and KIOSKD_NFC_POLL=cycle
  * override them for measurements.
  */
-#define NFC_LIBNFC_SLOT_MS 25
+#define NFC_LIBNFC_SLOT_MS 20
 #define NFC_LIBNFC_POLL_GAP_MS 20
 
 /* Makes libnfc's context, logging off. Once, before any thread starts. */
