@@ -145,42 +145,43 @@ static int64_t now_ms(void)
 }
 
 /*
- * The slot keeper: a metronome at the slot length. At each tick, a search
- * that has run since before the previous tick is aborted (so every search
- * gets one full slot, and a search begun just before a tick is left to the
- * next). It sleeps on an absolute clock, so ticks do not drift, and waits
- * on the condition variable while no search is running (a card present).
- * A search still running a tick after its abort had that abort lost (it
- * landed before libnfc was waiting for the answer): it is aborted again,
- * which then lands, so a lost abort costs one slot, not libnfc's 300 ms.
+ * The slot keeper: sleeps until the running search's slot is over and
+ * aborts it. The reader sets the deadline when it starts a search, without
+ * waking the keeper (a wake-up costs CPU): the keeper, asleep until the
+ * deadline it last read, finds a later one when it wakes and sleeps on. So
+ * in the steady state it wakes once a slot, exactly at its end, and every
+ * search gets its full slot. An abort can be lost (it landed before libnfc
+ * was waiting for the answer): the keeper then aborts again a slot later,
+ * which lands, so a lost abort costs one slot, not libnfc's 300 ms. It
+ * waits on the condition variable while no search runs (a card present).
  */
 static void *slot_keeper(void *arg)
 {
 	struct nfc_libnfc *r = arg;
-	struct timespec tick;
-	clock_gettime(CLOCK_MONOTONIC, &tick);
 	pthread_mutex_lock(&r->lock);
 	while (!r->closing) {
 		if (!r->slot_armed) {
 			pthread_cond_wait(&r->keeper_cond, &r->lock);
-			clock_gettime(CLOCK_MONOTONIC, &tick);
 			continue;
 		}
-		tick.tv_nsec += (long)r->slot_ms * 1000000L;
-		while (tick.tv_nsec >= 1000000000L) {
-			tick.tv_sec++;
-			tick.tv_nsec -= 1000000000L;
+		int64_t deadline = r->slot_deadline;
+		if (now_ms() < deadline) {
+			struct timespec until = {.tv_sec = deadline / 1000,
+						 .tv_nsec = (deadline % 1000) * 1000000L};
+			pthread_mutex_unlock(&r->lock);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+				;
+			pthread_mutex_lock(&r->lock);
+			continue;
 		}
-		pthread_mutex_unlock(&r->lock);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL) == EINTR)
-			;
-		pthread_mutex_lock(&r->lock);
-		if (r->slot_armed && r->in_call && now_ms() >= r->slot_deadline) {
+		if (r->in_call) {
 			if (r->slot_fired)
 				r->slot_refired = true;
 			nfc_abort_command(r->dev);
 			r->slot_fired = true;
 		}
+		/* If this abort is lost, the next one comes a slot later. */
+		r->slot_deadline = now_ms() + r->slot_ms;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -509,9 +510,7 @@ static int search_slot(struct nfc_libnfc *r, size_t slot, struct nfc_card *card,
 	r->in_call = true;
 	r->slot_fired = false;
 	r->slot_refired = false;
-	/* Ended at the first tick a full slot after now (minus a little, so that
-	 * a search begun right after a tick ends at the next one). */
-	r->slot_deadline = now_ms() + r->slot_ms - 2;
+	r->slot_deadline = now_ms() + r->slot_ms;
 	if (!r->slot_armed) {
 		r->slot_armed = true;
 		pthread_cond_signal(&r->keeper_cond); /* wake the metronome */

@@ -602,6 +602,29 @@ static void test_infinite_retries_wait_for_card(void **state)
 	assert_false(pn532_chip_busy(chip));
 }
 
+/*
+ * A card placed just before a search starts, ready during its first
+ * attempt: found by the second. (The simulator once slept until the end
+ * of time here, because the card was ready before the next attempt began.)
+ */
+static void test_card_ready_during_first_attempt(void **state)
+{
+	(void)state;
+	open_paced();
+	place(PN532_CARD_NTAG213, NTAG);
+	const uint64_t ready = now + 5000;
+	at(now + 4000);
+	send("4A 01 00");
+	expect_ack_only();
+	const uint64_t a0 = now;
+	assert_true(a0 < ready && ready <= a0 + EMPTY_A_US);
+	const uint64_t found_at = a0 + EMPTY_A_US;
+	at(found_at + NTAG_ACTIVATION_US - 1);
+	expect_nothing();
+	at(found_at + NTAG_ACTIVATION_US);
+	expect_frame(false, "4B 01 " NTAG_TARGET);
+}
+
 static void test_card_leaving_before_ready_is_not_found(void **state)
 {
 	(void)state;
@@ -1189,6 +1212,7 @@ int main(void)
 		T(test_activation_times),
 		T(test_card_not_ready_before_guard_time),
 		T(test_infinite_retries_wait_for_card),
+		T(test_card_ready_during_first_attempt),
 		T(test_card_leaving_before_ready_is_not_found),
 		T(test_ack_aborts_search),
 		T(test_new_command_replaces_search),

@@ -703,8 +703,10 @@ static uint64_t list_wake(const struct pn532_chip *c)
 	const struct job *j = &c->job;
 	uint64_t wake = j->attempts_max ? list_run_end(j) : PN532_NEVER;
 	const uint64_t r = card_ready_time(c);
-	if (r != PN532_NEVER && r > j->run_start) {
-		const uint64_t k = ceil_div(r - j->run_start, j->run_period);
+	if (r != PN532_NEVER) {
+		/* The first attempt that starts once the card is ready: the next one
+		 * of the run if it is ready by then already. */
+		const uint64_t k = r <= j->run_start ? 0 : ceil_div(r - j->run_start, j->run_period);
 		if (!j->attempts_max || j->run_base + k < j->attempts_max)
 			wake = min_u64(wake, add_sat(j->run_start, mul_sat(k, j->run_period)));
 	}
