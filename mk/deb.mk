@@ -1,0 +1,55 @@
+# Debian packages and cross builds (included by the Makefile).
+#
+#   make deb [ARCH=amd64|arm64|armhf]   kioskd and officed .debs
+#   make check-packages                 amd64 packages: lintian, units, sandbox
+#   make check-cross                    arm64 unit tests under qemu-user; armhf packages
+#
+# amd64 is built natively from $(BUILD); arm64 and armhf with Debian's
+# cross compilers against a sysroot of the target's -dev packages
+# (mk/sysroot.sh), so the host's multiarch setup is never touched. Cross
+# builds live in build-cross/ARCH (sysroot, apt cache, objects, packages),
+# not under build/: the Makefile includes every *.d file under $(BUILD),
+# and a sysroot has directories named *.d.
+
+ARCH       ?= amd64
+CROSS_DIR  ?= build-cross
+cross_triplet = $(if $(filter arm64,$(1)),aarch64-linux-gnu,$(if $(filter armhf,$(1)),arm-linux-gnueabihf,$(error ARCH=$(1): amd64, arm64 or armhf)))
+cross_qemu    = $(if $(filter arm64,$(1)),qemu-aarch64,qemu-arm)
+# The make variables of a cross build for architecture $(1).
+cross_vars = BUILD=$(CROSS_DIR)/$(1)/obj \
+	CC="$(call cross_triplet,$(1))-gcc --sysroot=$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot" \
+	AR=$(call cross_triplet,$(1))-ar \
+	PKG_CONFIG="env PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot PKG_CONFIG_LIBDIR=$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot/usr/lib/$(call cross_triplet,$(1))/pkgconfig:$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot/usr/share/pkgconfig pkg-config"
+DEB_PROGRAMS := kioskd kioskctl officed
+
+.PHONY: deb check-packages check-cross clean-cross
+deb: deps
+ifeq ($(ARCH),amd64)
+	@$(MAKE) --no-print-directory $(DEB_PROGRAMS:%=$(BUILD)/%)
+	@sh packaging/mkdeb.sh amd64 $(BUILD) $(BUILD)/deb
+else
+	@sh mk/sysroot.sh $(ARCH) $(CROSS_DIR)/$(ARCH)
+	@$(MAKE) --no-print-directory $(call cross_vars,$(ARCH)) \
+	  $(DEB_PROGRAMS:%=$(CROSS_DIR)/$(ARCH)/obj/%)
+	@STRIP=$(call cross_triplet,$(ARCH))-strip sh packaging/mkdeb.sh $(ARCH) \
+	  $(CROSS_DIR)/$(ARCH)/obj $(CROSS_DIR)/$(ARCH)/deb $(CROSS_DIR)/$(ARCH)/shlibs
+endif
+
+# The amd64 packages, unpacked into a test root: lintian errors, unit
+# files (systemd-analyze verify), sandbox ratings (systemd-analyze
+# security --offline), file modes, conffiles, man pages.
+check-packages: deps
+	@$(MAKE) --no-print-directory deb ARCH=amd64
+	@BUILD=$(BUILD) sh tests/packages/run.sh $(BUILD)/deb
+
+# arm64: the programs, every unit test built for arm64 and run under
+# qemu-user against the sysroot, and the packages; armhf: programs and
+# packages.
+check-cross: deps
+	@$(MAKE) --no-print-directory deb ARCH=arm64
+	@$(MAKE) --no-print-directory $(call cross_vars,arm64) test-binaries
+	@sh mk/qemu-tests.sh $(call cross_qemu,arm64) $(CROSS_DIR)/arm64/sysroot $(CROSS_DIR)/arm64/obj
+	@$(MAKE) --no-print-directory deb ARCH=armhf
+
+clean-cross:
+	rm -rf $(CROSS_DIR)
