@@ -152,11 +152,16 @@ static int open_pty(struct sim *s)
 static int hang_up(struct sim *s, uint64_t now)
 {
 	log_info("hanging up %s", s->pty.path);
-	pn532_pty_close(&s->pty);
+	/* The new pty is opened before the old one is closed: a pty's number
+	 * is free again once nobody holds it, and a reused number would look
+	 * to a client like the same line, not a new one. */
+	struct pn532_pty old = s->pty;
+	const int rc = open_pty(s);
+	pn532_pty_close(&old);
 	pn532_line_reset(&s->line);
 	pn532_chip_link_reset(s->chip, now);
 	s->ctx.hangups++;
-	if (open_pty(s) != 0)
+	if (rc != 0)
 		return -1;
 	log_info("serial line back on %s (link %s)", s->pty.path, s->link);
 	return 0;
