@@ -3,6 +3,10 @@
 #   make deb [ARCH=amd64|arm64|armhf]   kioskd and officed .debs
 #   make check-packages                 amd64 packages: lintian, units, sandbox
 #   make check-cross                    arm64 unit tests under qemu-user; armhf packages
+#   make check-install                  amd64 packages installed, upgraded, removed
+#                                       and purged in a Debian 12 chroot (as root)
+#   make deb DEB_VERSION=V DEBDIR=DIR   packages of version V (default: kioskd's)
+#                                       into DIR (default: $(BUILD)/deb)
 #
 # amd64 is built natively from $(BUILD); arm64 and armhf with Debian's
 # cross compilers against a sysroot of the target's -dev packages
@@ -21,12 +25,22 @@ cross_vars = BUILD=$(CROSS_DIR)/$(1)/obj \
 	AR=$(call cross_triplet,$(1))-ar \
 	PKG_CONFIG="env PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot PKG_CONFIG_LIBDIR=$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot/usr/lib/$(call cross_triplet,$(1))/pkgconfig:$(CURDIR)/$(CROSS_DIR)/$(1)/sysroot/usr/share/pkgconfig pkg-config"
 DEB_PROGRAMS := kioskd kioskctl officed
+# The amd64 packages' folder, and their version (empty: kioskd's own,
+# firmware/kiosk.h). check-install builds a second, newer version
+# ($(DEB_NEXT_VERSION)) into its own folder, so $(BUILD)/deb keeps one.
+DEBDIR      ?= $(BUILD)/deb
+DEB_VERSION ?=
+DEB_NEXT_VERSION := $(shell sed -n 's/^.define KIOSK_VERSION "\(.*\)"/\1/p' firmware/kiosk.h)+1
+# check-install's cached Debian 12 root (debootstrap, once). Not under
+# $(BUILD): the Makefile includes every *.d under $(BUILD), and a root has
+# directories named *.d.
+PKGROOT_DIR ?= build-pkgroot
 
-.PHONY: deb check-packages check-cross clean-cross
+.PHONY: deb check-packages check-cross check-install clean-cross
 deb: deps
 ifeq ($(ARCH),amd64)
 	@$(MAKE) --no-print-directory $(DEB_PROGRAMS:%=$(BUILD)/%)
-	@sh packaging/mkdeb.sh amd64 $(BUILD) $(BUILD)/deb
+	@VERSION='$(DEB_VERSION)' sh packaging/mkdeb.sh amd64 $(BUILD) $(DEBDIR)
 else
 	@sh mk/sysroot.sh $(ARCH) $(CROSS_DIR)/$(ARCH)
 	@$(MAKE) --no-print-directory $(call cross_vars,$(ARCH)) \
@@ -50,6 +64,17 @@ check-cross: deps
 	@$(MAKE) --no-print-directory $(call cross_vars,arm64) test-binaries
 	@sh mk/qemu-tests.sh $(call cross_qemu,arm64) $(CROSS_DIR)/arm64/sysroot $(CROSS_DIR)/arm64/obj
 	@$(MAKE) --no-print-directory deb ARCH=armhf
+
+# The amd64 packages installed with apt into a minimal Debian 12 root
+# (debootstrap --variant=minbase, cached in $(PKGROOT_DIR)) under chroot:
+# the maintainer scripts run for real, then an upgrade to
+# $(DEB_NEXT_VERSION) over a store, remove and purge
+# (tests/packages/install.sh). Needs root.
+check-install: deps
+	@$(MAKE) --no-print-directory deb ARCH=amd64 DEB_VERSION= DEBDIR=$(BUILD)/deb
+	@$(MAKE) --no-print-directory deb ARCH=amd64 DEB_VERSION=$(DEB_NEXT_VERSION) \
+	  DEBDIR=$(BUILD)/deb-next
+	@sh tests/packages/install.sh $(BUILD)/deb $(BUILD)/deb-next $(PKGROOT_DIR)
 
 clean-cross:
 	rm -rf $(CROSS_DIR)

@@ -134,8 +134,9 @@ for board in "$root"/board/*/; do
 	install -D -m 0644 "$board/kioskd.conf" "$ex/boards/$name/kioskd.conf"
 	install -m 0644 "$board/config.txt" "$ex/boards/$name/config.txt"
 done
+# procps: /bin/kill, the unit's ExecReload= (not in a minimal Debian root).
 finish kioskd "pickup-card kiosk daemon and its staff tool" \
-	"adduser, init-system-helpers (>= 1.52), tzdata" \
+	"adduser, init-system-helpers (>= 1.52), procps, tzdata" \
 	"xfonts-efont-unicode"
 
 # ---- officed ---------------------------------------------------------------

@@ -9,8 +9,8 @@
 #    programs and man pages are the packaged ones) and `systemd-analyze
 #    security --offline` rates each "OK" or better (exposure below 5.0);
 #  - the packaged kioskd accepts the packaged kioskd.conf and every board's.
-# Maintainer scripts are checked for syntax only: running them needs a
-# root of its own (they create users and enable units).
+# Maintainer scripts are checked for syntax only here: they run for real in
+# tests/packages/install.sh (make check-install), in a Debian 12 chroot.
 set -u
 debdir=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiosk-packages.XXXXXX")
