@@ -19,6 +19,7 @@
  */
 #include "config.h"
 #include "display.h"
+#include "gpio.h"
 #include "nfc.h"
 
 #include <ini.h>
@@ -69,6 +70,8 @@ enum key_type {
 	KEY_URL,        /* https://..., or http:// to loopback */
 	KEY_PIN,        /* "sha256//BASE64" (44 characters), ';' between several */
 	KEY_BACKEND,    /* one of choices[] (the backends built in), stored as the string */
+	KEY_GPIO_CHIP,  /* a GPIO chip name, number or path, or "fake:/PATH" */
+	KEY_GPIO_LINE,  /* "[CHIP:]NAME|OFFSET" */
 };
 
 struct config_key {
@@ -87,7 +90,7 @@ struct config_key {
 };
 
 static const char *const section_names[] = {
-	"kiosk", "policy", "stock", "reader", "display", "office", "control", "log",
+	"kiosk", "policy", "stock", "reader", "display", "gpio", "office", "control", "log",
 };
 #define SECTION_COUNT (sizeof(section_names) / sizeof(section_names[0]))
 
@@ -100,6 +103,7 @@ static const char *const accept_names[] = {"any", "issued", NULL};
 static const char *const address_names[] = {"0x3c", "0x3d", NULL};
 static const char *const rotation_names[] = {"0", "90", "180", "270", NULL};
 static const char *const size_names[] = {"128x64", "320x240", NULL};
+static const char *const active_names[] = {"low", "high", NULL};
 
 /* Enum fields are stored through an int; make sure that is what they are. */
 _Static_assert(sizeof(enum language) == sizeof(int), "enum language is not int-sized");
@@ -109,6 +113,7 @@ _Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level is not int
 _Static_assert(sizeof(enum display_address) == sizeof(int), "enum display_address is not int-sized");
 _Static_assert(sizeof(enum display_rotation) == sizeof(int), "enum display_rotation is not int-sized");
 _Static_assert(sizeof(enum display_size) == sizeof(int), "enum display_size is not int-sized");
+_Static_assert(sizeof(enum gpio_active) == sizeof(int), "enum gpio_active is not int-sized");
 
 #define FIELD(member)                                    \
 	.offset = offsetof(struct kiosk_config, member), \
@@ -190,6 +195,31 @@ static const struct config_key config_keys[] = {
 	 FIELD(display.dim_after_seconds), .min = 0, .max = 86400, .def = "300"},
 	{.section = "display", .name = "dim_level", .type = KEY_UINT, FIELD(display.dim_level),
 	 .min = 1, .max = 255, .def = "32"},
+
+	{.section = "gpio", .name = "chip", .type = KEY_GPIO_CHIP, FIELD(gpio.chip),
+	 .def = "gpiochip0"},
+	{.section = "gpio", .name = "buzzer", .type = KEY_GPIO_LINE, FIELD(gpio.buzzer),
+	 .allow_empty = true},
+	{.section = "gpio", .name = "led_green", .type = KEY_GPIO_LINE, FIELD(gpio.led_green),
+	 .allow_empty = true},
+	{.section = "gpio", .name = "led_red", .type = KEY_GPIO_LINE, FIELD(gpio.led_red),
+	 .allow_empty = true},
+	{.section = "gpio", .name = "relay", .type = KEY_GPIO_LINE, FIELD(gpio.relay),
+	 .allow_empty = true},
+	{.section = "gpio", .name = "help_button", .type = KEY_GPIO_LINE, FIELD(gpio.help_button),
+	 .allow_empty = true},
+	{.section = "gpio", .name = "taken_sensor", .type = KEY_GPIO_LINE,
+	 FIELD(gpio.taken_sensor), .allow_empty = true},
+	{.section = "gpio", .name = "help_button_active", .type = KEY_CHOICE,
+	 FIELD(gpio.help_button_active), .choices = active_names, .def = "low"},
+	{.section = "gpio", .name = "taken_sensor_active", .type = KEY_CHOICE,
+	 FIELD(gpio.taken_sensor_active), .choices = active_names, .def = "low"},
+	{.section = "gpio", .name = "debounce_ms", .type = KEY_UINT, FIELD(gpio.debounce_ms),
+	 .min = 1, .max = 1000, .def = "30"},
+	{.section = "gpio", .name = "relay_pulse_ms", .type = KEY_UINT, FIELD(gpio.relay_pulse_ms),
+	 .min = 10, .max = 10000, .def = "300"},
+	{.section = "gpio", .name = "taken_timeout_seconds", .type = KEY_UINT,
+	 FIELD(gpio.taken_timeout_seconds), .min = 1, .max = 600, .def = "20"},
 
 	{.section = "office", .name = "url", .type = KEY_URL, FIELD(office.url),
 	 .allow_empty = true},
@@ -538,6 +568,14 @@ static void describe(const struct config_key *k, char *buf, size_t size)
 		break;
 	case KEY_URL:
 		snprintf(buf, size, "an https:// URL, or http:// to 127.0.0.1, localhost or [::1]");
+		break;
+	case KEY_GPIO_CHIP:
+		snprintf(buf, size, "a GPIO chip (\"gpiochip0\", \"/dev/gpiochip0\", \"0\") or "
+			 "\"fake:/PATH\"");
+		break;
+	case KEY_GPIO_LINE:
+		snprintf(buf, size, "a GPIO line: \"NAME\", \"OFFSET\" or \"CHIP:NAME\", "
+			 "e.g. \"GPIO18\"");
 		break;
 	case KEY_PIN:
 		snprintf(buf, size, "\"sha256//\" and the base64 SHA-256 of the office's public key "
@@ -905,6 +943,37 @@ static bool check_pin(const struct config_key *k, const char *text, char *why, s
 	}
 }
 
+static bool check_gpio_chip(const struct config_key *k, const char *text, char *why, size_t size)
+{
+	if (!check_length(k, text, why, size))
+		return false;
+	char q[QUOTE_BUF], what[160];
+	bool ok;
+	if (strncmp(text, "fake:", 5) == 0)
+		ok = text[5] == '/' && !has_control_byte(text);
+	else
+		ok = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") ==
+		     strlen(text);
+	if (ok)
+		return true;
+	describe(k, what, sizeof(what));
+	snprintf(why, size, "\"%s\" is not %s", escape(q, sizeof(q), text), what);
+	return false;
+}
+
+static bool check_gpio_line(const struct config_key *k, const char *text, char *why, size_t size)
+{
+	if (!check_length(k, text, why, size))
+		return false;
+	char chip[GPIO_CHIP_MAX], line[GPIO_SPEC_MAX], err[128], q[QUOTE_BUF];
+	int offset;
+	if (gpio_parse_spec(text, "default", chip, sizeof(chip), line, sizeof(line), &offset, err,
+			    sizeof(err)) == 0)
+		return true;
+	snprintf(why, size, "\"%s\": %s", escape(q, sizeof(q), text), err);
+	return false;
+}
+
 /*
  * Checks text as a value of k. On success fills *out (numbers and enums;
  * strings are stored from text itself) and returns true; otherwise writes
@@ -962,6 +1031,10 @@ static bool parse_value(const struct config_key *k, const char *text, bool check
 		return check_url(k, text, why, size);
 	case KEY_PIN:
 		return check_pin(k, text, why, size);
+	case KEY_GPIO_CHIP:
+		return check_gpio_chip(k, text, why, size);
+	case KEY_GPIO_LINE:
+		return check_gpio_line(k, text, why, size);
 	}
 	snprintf(why, size, "internal error: unknown key type");
 	return false;
@@ -995,6 +1068,8 @@ static void store_value(struct kiosk_config *cfg, const struct config_key *k,
 	case KEY_CONNECTION:
 	case KEY_URL:
 	case KEY_PIN:
+	case KEY_GPIO_CHIP:
+	case KEY_GPIO_LINE:
 	case KEY_BACKEND: {
 		size_t len = strlen(text);
 		assert(len < k->size); /* parse_value() checked */

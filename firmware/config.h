@@ -57,6 +57,12 @@ enum language {
 	LANGUAGE_EN = 2,      /* "en" */
 };
 
+/* [gpio] an input's wiring: active when pulled low (to ground) or high. */
+enum gpio_active {
+	GPIO_ACTIVE_LOW = 0,
+	GPIO_ACTIVE_HIGH = 1,
+};
+
 struct kiosk_config {
 	/* [kiosk] */
 	char kiosk_id[CONFIG_ID_MAX];    /* id, required: [A-Za-z0-9._-]+ */
@@ -109,6 +115,22 @@ struct kiosk_config {
 		unsigned dim_after_seconds;       /* dim_after_seconds: 0 (never)..86400, default 300 */
 		unsigned dim_level;               /* dim_level: 1..255, default 32 */
 	} display;
+
+	/* [gpio] (kioskd.conf(5) and docs/gpio.md) */
+	struct {
+		char chip[CONFIG_PATH_MAX];   /* chip: default chip, e.g. "gpiochip0"; "fake:PATH" = simulated; default gpiochip0 */
+		char buzzer[64];              /* buzzer, led_green, led_red, relay, help_button, */
+		char led_green[64];           /* taken_sensor: "[CHIP:]NAME|OFFSET"; empty = not wired (default) */
+		char led_red[64];
+		char relay[64];
+		char help_button[64];
+		char taken_sensor[64];
+		enum gpio_active help_button_active;  /* help_button_active: low or high; default low */
+		enum gpio_active taken_sensor_active; /* taken_sensor_active: low or high; default low */
+		unsigned debounce_ms;         /* debounce_ms: 1..1000, default 30 */
+		unsigned relay_pulse_ms;      /* relay_pulse_ms: 10..10000, default 300 */
+		unsigned taken_timeout_seconds; /* taken_timeout_seconds: 1..600, default 20 */
+	} gpio;
 
 	/* [office] */
 	struct {

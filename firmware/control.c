@@ -352,7 +352,7 @@ struct control_server *control_start(struct event_loop *loop, struct kiosk *kios
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
+		snprintf(err, errlen, "control socket path too long: %.200s", path);
 		return NULL;
 	}
 	memcpy(addr.sun_path, path, strlen(path) + 1);

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "event_loop.h"
+#include "kiosk_gpio.h"
+#include "kiosk_staff.h"
 #include "log.h"
 #include "sync_client.h"
 #include "tz.h"
@@ -31,6 +34,7 @@ void kiosk_init(struct kiosk *k, const struct kiosk_config *cfg, const struct ca
 	k->key = *key;
 	rules_from_config(&k->rules, &k->cfg);
 	k->reader_state = READER_STATE_STARTING;
+	k->next_tap.timer = -1;
 	snprintf(k->store_path, sizeof(k->store_path), "%s/kiosk.db", cfg->data_dir);
 	kiosk_store_retry(k);
 }
@@ -38,6 +42,10 @@ void kiosk_init(struct kiosk *k, const struct kiosk_config *cfg, const struct ca
 void kiosk_shutdown(struct kiosk *k)
 {
 	kiosk_display_stop(k);
+	kiosk_gpio_stop(k);
+	if (k->next_tap.timer >= 0 && k->loop)
+		event_loop_remove_timer(k->loop, k->next_tap.timer);
+	k->next_tap.timer = -1;
 	store_close(k->store);
 	k->store = NULL;
 	explicit_bzero(&k->key, sizeof(k->key));
@@ -127,12 +135,15 @@ static void emit(struct kiosk *k, json_t *event)
  * The one place the person is told the result. Called only once the result
  * is durable (a grant) or when nothing needs to be (a denial, a repeat).
  * The result screen is handed to the display first (that never waits: the
- * display has its own thread), so "feedback" means the screen is on its way.
+ * display has its own thread), so "feedback" means the screen is on its way;
+ * the buzzer and LEDs start their pattern at the same moment (kiosk_gpio.c
+ * plays it on timers: nothing here waits).
  */
 static void kiosk_give_feedback(struct kiosk *k, int64_t seq, const char *result, bool repeat,
 				const struct policy_decision *d)
 {
 	kiosk_display_result(k, result, d);
+	kiosk_gpio_signal(k, result);
 	json_t *ev = json_pack("{s:s, s:I, s:s, s:b}", "event", "feedback", "seq", (json_int_t)seq,
 			       "result", result, "repeat", repeat);
 	if (d && d->outcome == POLICY_DENY_LIMIT) {
@@ -152,7 +163,9 @@ static void emit_tap(struct kiosk *k, int64_t seq, const char *result, bool repe
 	emit(k, ev);
 }
 
-static void note_stock(struct kiosk *k, int64_t before, int64_t after)
+/* Returns true when the stock just crossed the low-water mark (the office
+ * is then told at once, after the feedback). */
+static bool note_stock(struct kiosk *k, int64_t before, int64_t after)
 {
 	int64_t low = k->cfg.stock.low_water;
 	if (before > low && after <= low) {
@@ -160,7 +173,9 @@ static void note_stock(struct kiosk *k, int64_t before, int64_t after)
 			 (long long)low);
 		emit(k, json_pack("{s:s, s:I, s:b}", "event", "stock", "level", (json_int_t)after,
 				  "low", 1));
+		return true;
 	}
+	return false;
 }
 
 static void remember_tap(struct kiosk *k, const card_id_t *id, bool unusable, bool staff,
@@ -186,6 +201,12 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 		log_error("tap: computing the card_id failed; tap ignored");
 		emit_tap(k, 0, "error", false, -1);
 		kiosk_give_feedback(k, 0, "error", false, NULL);
+		return;
+	}
+
+	/* A staff command waiting for a card takes this one: no handout. */
+	if (kiosk_next_tap_capture(k, &id, unusable)) {
+		explicit_bzero(&id, sizeof(id));
 		return;
 	}
 
@@ -235,6 +256,10 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 	struct policy_decision d = policy_decide(&k->rules, &in);
 	free(history);
 	int64_t seq = 0, stock_after = in.stock;
+	bool low_crossed = false;
+	const char *staff_result = NULL;
+	if (d.outcome != POLICY_STAFF)
+		k->staff_screen_until_ms = 0; /* a recipient's tap closes the staff screen */
 
 	if (d.outcome == POLICY_GRANT && d.repeat) {
 		/* The same tap as a handout already logged (e.g. before a restart). */
@@ -249,22 +274,29 @@ void kiosk_card_arrived(struct kiosk *k, struct nfc_card *card)
 			return;
 		}
 		pause_at("after_commit", k->pauses.after_commit_us);
-		note_stock(k, in.stock, stock_after);
-	} else if (d.outcome != POLICY_STAFF) {
+		low_crossed = note_stock(k, in.stock, stock_after);
+	} else if (d.outcome == POLICY_STAFF) {
+		staff_result = kiosk_staff_tap(k, &id, &stamp, &seq, &stock_after);
+	} else {
 		if (store_commit_denial(k->store, d.outcome, &stamp, &seq) != 0)
 			log_error("tap: denial (%s) not logged: %s", policy_outcome_name(d.outcome),
 				  store_error(k->store));
 	}
 
-	const char *result = policy_outcome_name(d.outcome);
+	const char *result = staff_result ? staff_result : policy_outcome_name(d.outcome);
 	log_info("tap %lld: %s%s", (long long)seq, result, d.repeat ? " (same tap again)" : "");
 	remember_tap(k, &id, unusable, d.outcome == POLICY_STAFF, seq, &d);
 	emit_tap(k, seq, result, d.repeat, stock_after);
 	kiosk_give_feedback(k, seq, result, d.repeat, &d);
 	explicit_bzero(&id, sizeof(id));
+	/* The set is released only now: the handout was committed before. */
+	if (d.outcome == POLICY_GRANT && !d.repeat)
+		kiosk_gpio_dispense(k, seq);
 	/* After the feedback: the office hears of it soon, and nothing here
-	 * waits for that (it arms a timer). */
-	if (seq > 0 && !d.repeat)
+	 * waits for that (it arms a timer); a low stock it hears of at once. */
+	if (low_crossed)
+		sync_client_now(k->sync);
+	else if (seq > 0 && !d.repeat)
 		sync_client_changed(k->sync);
 }
 
@@ -289,6 +321,7 @@ void kiosk_reader_changed(struct kiosk *k, enum reader_state state, const char *
 	/* A card on a reader that went away is gone too. */
 	kiosk_card_removed(k);
 	kiosk_display_reader(k, state == READER_STATE_OK);
+	kiosk_gpio_refresh(k);
 	emit(k, json_pack("{s:s, s:s, s:s}", "event", "reader", "state",
 			  state == READER_STATE_OK ? "ok" : "unavailable", "detail", detail));
 }

@@ -11,7 +11,12 @@
  * Feedback is the result screen handed to the display (kiosk_display.c),
  * then a "feedback" event on the control socket's watch stream and a log
  * line, all at one point (kiosk_give_feedback) and nowhere else; the
- * buzzer will plug in there too.
+ * buzzer and LEDs start their pattern there too (kiosk_gpio.h). A granted
+ * set is released by the dispenser only after the feedback, and so after
+ * the commit.
+ *
+ * Before the policy, a staff command waiting for the next tap may take the
+ * card (kiosk_staff.h); a staff card opens the staff screen or restocks.
  *
  * If the store cannot be opened (locked, corrupt, from a newer kioskd) the
  * kiosk runs "out of service": taps are answered as such and nothing is
@@ -41,6 +46,26 @@ enum reader_state {
 typedef void (*kiosk_emit_fn)(void *ctx, json_t *event);
 
 struct kiosk_display; /* kiosk_display.c: the screen and the content bundle */
+struct kiosk_gpio;    /* kiosk_gpio.c: buzzer, LEDs, help button, dispenser */
+struct event_loop;
+
+/* A staff command waiting for the next tap (kiosk_staff.c). */
+enum next_tap_action {
+	NEXT_TAP_NONE,
+	NEXT_TAP_ENROLL, /* kioskctl staff enroll */
+	NEXT_TAP_ISSUE,  /* kioskctl card issue */
+	NEXT_TAP_REVOKE, /* kioskctl card revoke */
+};
+
+struct kiosk_next_tap {
+	enum next_tap_action action;
+	int64_t id;          /* the request's number, in its answer and its "next_tap" event */
+	int64_t deadline_ms; /* monotonic */
+	char actor[64];      /* who asked */
+	int timer;           /* timerfd on the loop; -1 until first needed */
+	int64_t log_id;      /* the staff log entry the captured card made (0: none) */
+	int64_t last_id;
+};
 
 /* Test-only pauses on the tap path, in microseconds (KIOSKD_TEST_PAUSE). */
 struct kiosk_test_pauses {
@@ -69,6 +94,11 @@ struct kiosk {
 	struct kiosk_test_pauses pauses;
 
 	struct kiosk_display *display; /* NULL until kiosk_display_start() */
+	struct kiosk_gpio *gpio;       /* NULL: no [gpio] lines configured */
+	struct event_loop *loop;       /* kioskd's loop (for timers); NULL in unit tests */
+
+	struct kiosk_next_tap next_tap;
+	int64_t staff_screen_until_ms; /* a staff tap before this restocks (monotonic) */
 
 	/* The office (sync/sync_client.h): NULL when no office is configured or
 	 * the client could not start; sync_why_not then says why. */

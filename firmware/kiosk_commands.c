@@ -16,7 +16,10 @@
 
 #include "clock.h"
 #include "kiosk.h"
+#include "kiosk_gpio.h"
+#include "kiosk_staff.h"
 #include "log.h"
+#include "store_staff.h"
 #include "store_sync.h"
 #include "sync_client.h"
 #include "tz.h"
@@ -170,12 +173,14 @@ static json_t *cmd_status(struct kiosk *k)
 						   k->reader_detail));
 	json_object_set_new(r, "sync", sync_client_status(k->sync, k, k->sync_why_not));
 	json_object_set_new(r, "display", kiosk_display_status_json(k));
+	json_object_set_new(r, "gpio", kiosk_gpio_status_json(k));
 	if (!k->store && !kiosk_store_retry(k)) {
 		json_object_set_new(r, "store", json_pack("{s:s, s:s}", "state", "unavailable",
 							  "error", k->store_error));
 		return r;
 	}
 	json_object_set_new(r, "store", json_pack("{s:s}", "state", "ok"));
+	json_object_set_new(r, "staff", kiosk_staff_status_json(k));
 
 	int64_t stock = 0;
 	struct store_day day, month;
@@ -219,6 +224,7 @@ static json_t *cmd_restock(struct kiosk *k, json_t *req, const char *actor)
 		return error_response("store: %s", store_error(k->store));
 	log_info("restock: %lld sets added by %s; stock now %lld", (long long)sets, actor,
 		 (long long)after);
+	kiosk_gpio_refresh(k);
 	sync_client_changed(k->sync);
 	return json_pack("{s:b, s:I, s:I}", "ok", 1, "seq", (json_int_t)seq, "stock",
 			 (json_int_t)after);
@@ -232,11 +238,18 @@ static json_t *cmd_stock_set(struct kiosk *k, json_t *req, const char *actor)
 		return err;
 	struct store_stamp stamp;
 	store_stamp_now(&stamp, k->cfg.timezone);
-	int64_t seq;
-	if (store_stock_set(k->store, level, actor, &stamp, &seq) != 0)
+	int64_t seq, before = 0;
+	if (store_stock(k->store, &before) != 0 ||
+	    store_stock_set(k->store, level, actor, &stamp, &seq) != 0)
 		return error_response("store: %s", store_error(k->store));
 	log_info("stock set to %lld by %s", (long long)level, actor);
-	sync_client_changed(k->sync);
+	kiosk_gpio_refresh(k);
+	/* Crossing the low-water mark is news the office hears at once. */
+	int64_t low = k->cfg.stock.low_water;
+	if (before > low && level <= low)
+		sync_client_now(k->sync);
+	else
+		sync_client_changed(k->sync);
 	return json_pack("{s:b, s:I, s:I}", "ok", 1, "seq", (json_int_t)seq, "stock",
 			 (json_int_t)level);
 }
@@ -357,6 +370,11 @@ static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
 		return err;
 	if (!action || (strcmp(action, "issue") != 0 && strcmp(action, "revoke") != 0))
 		return error_response("\"action\" must be \"issue\" or \"revoke\"");
+	/* No card_id: the next tapped card (kiosk_staff.h). */
+	if (!json_object_get(req, "card_id"))
+		return kiosk_next_tap_start(k, strcmp(action, "issue") == 0 ? NEXT_TAP_ISSUE
+									     : NEXT_TAP_REVOKE,
+					    req, actor);
 	if (!id || strlen(id) != CARD_ID_HEX_LEN || strspn(id, "0123456789abcdef") != CARD_ID_HEX_LEN)
 		return error_response("\"card_id\" must be a card_id: 32 lowercase hex digits");
 	card_id_t card;
@@ -364,9 +382,19 @@ static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
 	const char *status = strcmp(action, "issue") == 0 ? "issued" : "revoked";
 	struct clock_reading now;
 	clock_read(&now);
-	if (store_card_event(k->store, &card, status, now.wall) != 0)
+	struct policy_card flags;
+	if (store_card_flags(k->store, &card, &flags) != 0)
 		return error_response("store: %s", store_error(k->store));
-	log_info("card %s by %s", status, actor);
+	if (flags.staff)
+		return error_response("%s is a staff card; remove it first (kioskctl staff remove %s)",
+				      card.hex, card.hex);
+	int64_t log_id = 0;
+	if (store_card_event(k->store, &card, status, now.wall) != 0 ||
+	    store_staff_log(k->store, strcmp(action, "issue") == 0 ? "issue" : "revoke", &card,
+			    actor, now.wall, &log_id) != 0)
+		return error_response("store: %s", store_error(k->store));
+	/* A recipient's card_id stays out of the daemon's log: the staff log has it. */
+	log_info("a card was %s by %s (staff log entry %lld)", status, actor, (long long)log_id);
 	sync_client_changed(k->sync);
 	return json_pack("{s:b, s:s}", "ok", 1, "status", status);
 }
@@ -393,6 +421,8 @@ json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 		return cmd_sync_now(k);
 	if (strcmp(name, "card") == 0)
 		return cmd_card(k, request, actor);
+	if (strcmp(name, "staff") == 0)
+		return kiosk_staff_command(k, request, actor);
 	if (strcmp(name, "help") == 0)
 		return kiosk_help(k, actor);
 	if (strcmp(name, "content_import") == 0) {
@@ -405,6 +435,6 @@ json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 		return kiosk_content_import(k, path, actor);
 	}
 	return error_response("unknown command \"%.40s\" (status, watch, restock, stock_set, log, "
-			      "export, help, content_import, sync_now, card)",
+			      "export, help, content_import, sync_now, card, staff)",
 			      name);
 }

@@ -32,6 +32,7 @@
 #include "kiosk.h"
 #include "log.h"
 #include "screens.h"
+#include "sync_client.h"
 #include "tz.h"
 
 struct kiosk_display {
@@ -152,6 +153,19 @@ static void staff_figures(struct kiosk *k, struct screen_state *s)
 	if (store_stock(k->store, &s->stock) == 0 && store_day(k->store, today, &day) == 0)
 		s->today_handouts = day.handouts;
 	s->stock_low = s->stock <= (int64_t)k->cfg.stock.low_water;
+	/* How the reports stand, from what the sync client reads from the store. */
+	s->sync = SCREEN_SYNC_NONE;
+	if (k->sync) {
+		json_t *st = sync_client_status(k->sync, k, k->sync_why_not);
+		if (json_is_string(json_object_get(st, "last_error")))
+			s->sync = SCREEN_SYNC_FAILING;
+		else if (json_integer_value(json_object_get(st, "pending_days")) > 0 ||
+			 json_integer_value(json_object_get(st, "pending_card_events")) > 0)
+			s->sync = SCREEN_SYNC_PENDING;
+		else
+			s->sync = SCREEN_SYNC_OK;
+		json_decref(st);
+	}
 }
 
 void kiosk_display_result(struct kiosk *k, const char *result, const struct policy_decision *d)
@@ -178,7 +192,8 @@ void kiosk_display_result(struct kiosk *k, const char *result, const struct poli
 		s.denial = DENIAL_UNUSABLE_CARD;
 	} else if (strcmp(result, "out_of_stock") == 0) {
 		s.kind = SCREEN_OUT_OF_STOCK;
-	} else if (strcmp(result, "staff") == 0) {
+	} else if (strcmp(result, "staff") == 0 || strcmp(result, "restock") == 0 ||
+		   strcmp(result, "recorded") == 0) {
 		s.kind = SCREEN_STAFF;
 		staff_figures(k, &s);
 	} else if (strcmp(result, "out_of_service") == 0) {

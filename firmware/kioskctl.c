@@ -41,7 +41,13 @@ static void usage(FILE *out)
 		"  content import FILE             load a content bundle (JSON) into the kiosk; a bundle\n"
 		"                                  with any fault is refused and the current one stays\n"
 		"  sync now [--no-wait]            report to the office now; waits for the result\n"
-		"  card issue|revoke CARD_ID       issue or revoke a card by its card_id (32 hex digits)\n"
+		"  card issue|revoke [CARD_ID] [--timeout S]\n"
+		"                                  issue or revoke a card by its card_id (32 hex digits),\n"
+		"                                  or, without one, the next card tapped (within S s, 30)\n"
+		"  staff enroll [--timeout S]      make the next card tapped a staff card\n"
+		"  staff list [--json]             the staff cards (card_ids)\n"
+		"  staff remove CARD_ID            a staff card is one no more\n"
+		"  staff log [--limit N] [--json]  who enrolled, removed, issued or revoked which card\n"
 		"  keygen FILE                     create the deployment key (once per deployment)\n"
 		"\n"
 		"  -s, --socket PATH   kioskd's control socket (default $KIOSKD_SOCKET or " DEFAULT_SOCKET ")\n");
@@ -249,6 +255,42 @@ static void print_sync(json_t *sync)
 		printf("         the office flagged this kiosk's clock (not synchronized, or wrong)\n");
 }
 
+static void print_gpio_and_staff(json_t *r)
+{
+	json_t *gpio = json_object_get(r, "gpio");
+	if (json_is_true(json_object_get(gpio, "configured"))) {
+		const char *role;
+		json_t *line;
+		int ok = 0, failed = 0;
+		json_object_foreach(json_object_get(gpio, "lines"), role, line)
+		{
+			if (strcmp(get_str(line, "state"), "ok") == 0)
+				ok++;
+			else
+				failed++;
+		}
+		printf("gpio     %d line%s working", ok, ok == 1 ? "" : "s");
+		if (failed)
+			printf(", %d FAILED (taps are still served)", failed);
+		printf("; dispenser %s\n", get_str(gpio, "dispenser"));
+		json_object_foreach(json_object_get(gpio, "lines"), role, line)
+			if (strcmp(get_str(line, "state"), "ok") != 0)
+				printf("         %s (%s): %s\n", role, get_str(line, "line"),
+				       get_str(line, "error"));
+	}
+	json_t *staff = json_object_get(r, "staff");
+	if (staff) {
+		printf("staff    %lld staff card%s", (long long)get_int(staff, "cards"),
+		       get_int(staff, "cards") == 1 ? "" : "s");
+		json_t *waiting = json_object_get(staff, "waiting");
+		if (waiting)
+			printf("; waiting %lld s for a tap (%s, by %s)",
+			       (long long)get_int(waiting, "seconds_left"), get_str(waiting, "action"),
+			       get_str(waiting, "actor"));
+		printf("\n");
+	}
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	bool as_json = false;
@@ -287,6 +329,7 @@ static int cmd_status(int argc, char **argv)
 	       json_is_true(json_object_get(stock, "low")) ? " LOW" : "",
 	       (long long)get_int(stock, "low_water"));
 	print_sync(json_object_get(r, "sync"));
+	print_gpio_and_staff(r);
 	char title[64];
 	json_t *today = json_object_get(r, "today");
 	snprintf(title, sizeof(title), "today (%s)", get_str(today, "date"));
@@ -576,15 +619,193 @@ static int cmd_sync(int argc, char **argv)
 	return result;
 }
 
+/*
+ * A command that waits for the next tap: subscribes to the watch stream
+ * first (so the "next_tap" event that ends it cannot be missed), sends req
+ * once the stream is live, then waits for the event with the request's id.
+ */
+static int wait_next_tap(json_t *req)
+{
+	int fd = connect_kioskd();
+	if (fd < 0) {
+		json_decref(req);
+		return 1;
+	}
+	json_t *w = json_pack("{s:s}", "cmd", "watch");
+	int rc = send_request(fd, w);
+	json_decref(w);
+	char *pending = NULL, *line;
+	size_t pending_len = 0;
+	int result = 1;
+	bool asked = false;
+	json_int_t id = -1, log_id = 0;
+	while (rc == 0 && (line = read_line(fd, &pending, &pending_len)) != NULL) {
+		json_t *msg = json_loads(line, 0, NULL);
+		free(line);
+		const char *event = json_string_value(json_object_get(msg, "event"));
+		if (!event && json_is_false(json_object_get(msg, "ok"))) {
+			fprintf(stderr, "kioskctl: %s\n", get_str(msg, "error"));
+			json_decref(msg);
+			break;
+		}
+		if (!event && asked && id < 0) {
+			id = get_int(msg, "id");
+			printf("tap the card on the reader now (waiting %lld s)...\n",
+			       (long long)get_int(msg, "timeout"));
+			fflush(stdout);
+		} else if (event && strcmp(event, "watching") == 0 && !asked) {
+			rc = send_request(fd, req);
+			asked = true;
+		} else if (event && id >= 0 && strcmp(event, "next_tap") == 0 &&
+			   get_int(msg, "id") == id) {
+			bool ok = json_is_true(json_object_get(msg, "ok"));
+			fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "kioskctl: ",
+				get_str(msg, "message"));
+			result = ok ? 0 : 1;
+			log_id = get_int(msg, "log_id");
+			json_decref(msg);
+			break;
+		}
+		json_decref(msg);
+	}
+	if (rc != 0)
+		fprintf(stderr, "kioskctl: sending to kioskd failed\n");
+	free(pending);
+	close(fd);
+	json_decref(req);
+	/* The watch stream carries no card identity: the card_id is in the staff log. */
+	if (result == 0 && log_id > 0) {
+		json_t *r = call(json_pack("{s:s, s:s, s:I}", "cmd", "staff", "action", "log", "id",
+					   log_id));
+		json_t *entry = json_array_get(json_object_get(r, "entries"), 0);
+		if (entry)
+			printf("card_id %s\n", get_str(entry, "card_id"));
+		json_decref(r);
+	}
+	return result;
+}
+
+/* "--timeout S" at argv[i]: sets it on req. Returns the arguments used (0 or 2), -1 if bad. */
+static int timeout_option(int argc, char **argv, int i, json_t *req)
+{
+	if (strcmp(argv[i], "--timeout") != 0)
+		return 0;
+	long long n;
+	if (i + 1 >= argc || !parse_count(argv[i + 1], 600, &n) || n == 0)
+		return -1;
+	json_object_set_new(req, "timeout", json_integer(n));
+	return 2;
+}
+
 static int cmd_card(int argc, char **argv)
 {
-	if (argc != 2 || (strcmp(argv[0], "issue") != 0 && strcmp(argv[0], "revoke") != 0))
-		return usage_error("usage: card issue|revoke CARD_ID");
-	json_t *r = call(json_pack("{s:s, s:s, s:s}", "cmd", "card", "action", argv[0], "card_id",
-				   argv[1]));
+	if (argc < 1 || (strcmp(argv[0], "issue") != 0 && strcmp(argv[0], "revoke") != 0))
+		return usage_error("usage: card issue|revoke [CARD_ID] [--timeout S]");
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "card", "action", argv[0]);
+	const char *id = NULL;
+	for (int i = 1; i < argc;) {
+		int used = timeout_option(argc, argv, i, req);
+		if (used < 0) {
+			json_decref(req);
+			return usage_error("card: --timeout needs seconds from 1 to 600");
+		}
+		if (used == 0 && !id && argv[i][0] != '-') {
+			id = argv[i];
+			used = 1;
+		}
+		if (used == 0) {
+			json_decref(req);
+			return usage_error("card: unexpected \"%s\"", argv[i]);
+		}
+		i += used;
+	}
+	if (!id)
+		return wait_next_tap(req);
+	json_object_set_new(req, "card_id", json_string(id));
+	json_t *r = call(req);
 	if (!r)
 		return 1;
 	printf("card %s\n", get_str(r, "status"));
+	json_decref(r);
+	return 0;
+}
+
+static void print_json_line(json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	printf("%s\n", text ? text : "{}");
+	free(text);
+}
+
+static int cmd_staff(int argc, char **argv)
+{
+	if (argc < 1)
+		return usage_error("usage: staff enroll|list|remove|log");
+	const char *action = argv[0];
+	bool as_json = false;
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "staff", "action", action);
+	if (strcmp(action, "enroll") == 0) {
+		for (int i = 1; i < argc; i += 2) {
+			if (timeout_option(argc, argv, i, req) != 2) {
+				json_decref(req);
+				return usage_error("staff enroll: only --timeout S (1 to 600)");
+			}
+		}
+		return wait_next_tap(req);
+	}
+	if (strcmp(action, "remove") == 0) {
+		if (argc != 2) {
+			json_decref(req);
+			return usage_error("usage: staff remove CARD_ID");
+		}
+		json_object_set_new(req, "card_id", json_string(argv[1]));
+	} else if (strcmp(action, "list") == 0 || strcmp(action, "log") == 0) {
+		for (int i = 1; i < argc; i++) {
+			long long n;
+			if (strcmp(argv[i], "--json") == 0) {
+				as_json = true;
+			} else if (strcmp(action, "log") == 0 && strcmp(argv[i], "--limit") == 0 &&
+				   i + 1 < argc && parse_count(argv[i + 1], 1000, &n) && n > 0) {
+				json_object_set_new(req, "limit", json_integer(n));
+				i++;
+			} else {
+				json_decref(req);
+				return usage_error("staff %s: unknown or incomplete option \"%s\"", action,
+						   argv[i]);
+			}
+		}
+	} else {
+		json_decref(req);
+		return usage_error("usage: staff enroll|list|remove|log");
+	}
+	json_t *r = call(req);
+	if (!r)
+		return 1;
+	size_t i;
+	json_t *e;
+	if (strcmp(action, "remove") == 0) {
+		printf("staff card %s removed\n", get_str(r, "removed"));
+	} else if (strcmp(action, "list") == 0) {
+		json_t *cards = json_object_get(r, "cards");
+		if (!as_json && json_array_size(cards) == 0)
+			printf("no staff cards enrolled; enroll one with: kioskctl staff enroll\n");
+		json_array_foreach(cards, i, e)
+		{
+			if (as_json)
+				print_json_line(e);
+			else
+				printf("%s\n", get_str(e, "card_id"));
+		}
+	} else {
+		json_array_foreach(json_object_get(r, "entries"), i, e)
+		{
+			if (as_json)
+				print_json_line(e);
+			else
+				printf("%s  %-7s %s  by %s\n", get_str(e, "at"), get_str(e, "action"),
+				       get_str(e, "card_id"), get_str(e, "actor"));
+		}
+	}
 	json_decref(r);
 	return 0;
 }
@@ -654,6 +875,8 @@ int main(int argc, char **argv)
 		return cmd_sync(cargc, cargv);
 	if (strcmp(cmd, "card") == 0)
 		return cmd_card(cargc, cargv);
+	if (strcmp(cmd, "staff") == 0)
+		return cmd_staff(cargc, cargv);
 	if (strcmp(cmd, "help") == 0)
 		return cmd_help(cargc, cargv);
 	if (strcmp(cmd, "content") == 0)

@@ -35,7 +35,7 @@
 	X(out_of_stock_title) X(out_of_stock_body) X(out_of_stock_none)                    \
 	X(reader_title) X(reader_body)                                                     \
 	X(staff_title) X(staff_stock) X(staff_today) X(staff_sync) X(staff_sync_none)      \
-	X(staff_low)                                                                       \
+	X(staff_sync_ok) X(staff_sync_pending) X(staff_sync_failing) X(staff_low)          \
 	X(help_title) X(help_body) X(help_no_qr) X(help_qr_unavailable)                    \
 	X(day_0) X(day_1) X(day_2) X(day_3) X(day_4) X(day_5) X(day_6)                     \
 	X(today) X(tomorrow) X(date_format)                                                \

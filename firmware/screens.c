@@ -397,7 +397,11 @@ static void staff(struct layout *L, const struct screen_state *s)
 	snprintf(n, sizeof(n), "%lld", (long long)s->today_handouts);
 	messages_format(text, sizeof(text), msg(L, MSG_staff_today), a1, 1);
 	line(L, text, L->fg);
-	struct message_arg a2[] = {{"state", msg(L, MSG_staff_sync_none)}};
+	enum message_id state = s->sync == SCREEN_SYNC_OK        ? MSG_staff_sync_ok
+				 : s->sync == SCREEN_SYNC_PENDING ? MSG_staff_sync_pending
+				 : s->sync == SCREEN_SYNC_FAILING ? MSG_staff_sync_failing
+								  : MSG_staff_sync_none;
+	struct message_arg a2[] = {{"state", msg(L, state)}};
 	messages_format(text, sizeof(text), msg(L, MSG_staff_sync), a2, 1);
 	line(L, text, L->fg);
 	if (s->stock_low)

@@ -57,6 +57,14 @@ enum screen_denial {
 	DENIAL_ERROR,          /* the tap could not be handled */
 };
 
+/* SCREEN_STAFF: how the kiosk's reports to the office stand. */
+enum screen_sync {
+	SCREEN_SYNC_NONE = 0, /* no office configured (or the client could not start) */
+	SCREEN_SYNC_OK,       /* everything sent */
+	SCREEN_SYNC_PENDING,  /* counts waiting to be sent */
+	SCREEN_SYNC_FAILING,  /* the last attempt failed */
+};
+
 struct screen_state {
 	enum screen_kind kind;
 	enum screen_idle_page page;  /* SCREEN_IDLE */
@@ -65,6 +73,7 @@ struct screen_state {
 	int64_t stock;               /* SCREEN_STAFF */
 	int64_t today_handouts;      /* SCREEN_STAFF */
 	bool stock_low;              /* SCREEN_STAFF */
+	enum screen_sync sync;       /* SCREEN_STAFF */
 	int shift_x, shift_y;        /* SCREEN_IDLE: burn-in offset, 0..2 px */
 };
 

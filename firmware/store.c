@@ -93,6 +93,15 @@ static const char *const migrations[] = {
 	"  content_etag TEXT NOT NULL DEFAULT '', office_etag TEXT NOT NULL DEFAULT '',"
 	"  clock_flagged INTEGER NOT NULL DEFAULT 0, nearby TEXT NOT NULL DEFAULT '[]');"
 	"INSERT INTO sync_state (id, restore_pending) SELECT 1, NOT EXISTS (SELECT 1 FROM events);",
+	/* 3 -> 4: a dispenser's set that nobody took gives the card its
+	 * allowance back: its handout row is marked and stops counting for the
+	 * policy, while the handout stays in the event log. And the staff log
+	 * (firmware/store_staff.h): who enrolled, removed, issued or revoked a
+	 * card. */
+	"ALTER TABLE card_handouts ADD COLUMN not_taken INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE staff_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('enroll','remove','issue','revoke')),"
+	"  card_id TEXT NOT NULL, actor TEXT NOT NULL);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -117,6 +126,7 @@ enum stmt_id {
 	ST_CARD_INSERT,
 	ST_CARD_SEEN,
 	ST_CARD_HANDOUTS,
+	ST_CARD_NOT_TAKEN,
 	ST_CARD_RESTAMP,
 	ST_CARD_STAFF,
 	ST_CARD_STATUS,
@@ -149,8 +159,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    " reason, amount, stock_after, actor) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_CARD_INSERT] = "INSERT INTO card_handouts (seq, card_id, at, boot_id, boot_ms) VALUES (?,?,?,?,?)",
 	[ST_CARD_SEEN] = "SELECT 1 FROM card_handouts WHERE card_id = ? LIMIT 1",
+	/* A set the dispenser released and nobody took does not count. */
 	[ST_CARD_HANDOUTS] = "SELECT at, boot_id, boot_ms, restamped, seq FROM card_handouts WHERE card_id = ?"
-			     " ORDER BY seq",
+			     " AND not_taken = 0 ORDER BY seq",
+	[ST_CARD_NOT_TAKEN] = "UPDATE card_handouts SET not_taken = 1 WHERE seq = ?",
 	[ST_CARD_RESTAMP] = "UPDATE card_handouts SET at = ?1, boot_id = ?2, boot_ms = ?3, restamped = 1"
 			    " WHERE card_id = ?4 AND boot_id <> ?2 AND at > ?1",
 	[ST_CARD_STAFF] = "SELECT 1 FROM staff_cards WHERE card_id = ?",
@@ -991,6 +1003,29 @@ int store_content_put(struct store *s, const char *json, size_t len, const char 
 	/* Revoked first: a card on both lists is revoked. */
 	if (cards && (add_content_cards(s, cards, "revoked", at) != 0 ||
 		      add_content_cards(s, cards, "issued", at) != 0))
+		return rollback(s);
+	return commit(s);
+}
+
+int store_commit_not_taken(struct store *s, int64_t handout_seq, const struct store_stamp *when,
+			   int64_t *seq)
+{
+	struct day_delta d = {.not_taken = 1};
+	int64_t stock;
+	if (begin(s) != 0)
+		return -1;
+	sqlite3_stmt *st = stmt_get(s, ST_CARD_NOT_TAKEN);
+	sqlite3_bind_int64(st, 1, handout_seq);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		fail_db(s, "marking the handout not taken");
+		return rollback(s);
+	}
+	/* The set left the magazine: the stock stays as the handout left it. */
+	if (read_stock(s, &stock) != 0 ||
+	    insert_event(s, when, "not_taken", NULL, 0, stock, NULL, seq) != 0 ||
+	    add_to_day(s, when, &d) != 0)
 		return rollback(s);
 	return commit(s);
 }

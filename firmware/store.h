@@ -22,6 +22,8 @@
  * - content: the office's content bundle as last imported (schema 2).
  * - sync state: what the office has acknowledged, rejected days, staff card
  *   events still to send (schema 3; firmware/store_sync.h).
+ * - handouts a dispenser released and nobody took (marked, schema 4) and
+ *   the staff log (schema 4; firmware/store_staff.h).
  *
  * Every function returns 0 on success or -1 with a message available from
  * store_error(); nothing is half-written (one transaction per change).
@@ -84,7 +86,7 @@ struct store_event {
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (or, if the file does not exist, creates) the store at path, takes
@@ -197,6 +199,16 @@ struct store_content_cards {
  */
 int store_content_put(struct store *store, const char *json, size_t len, const char *version,
 		      const struct store_content_cards *cards, int64_t at);
+
+/*
+ * A dispenser released the set of handout handout_seq and its sensor saw
+ * nobody take it: marks the card's row so it no longer counts for the
+ * policy (the card gets its allowance back), logs a "not_taken" event and
+ * counts the day's not_taken. The handout itself stays in the event log and
+ * in the day's handouts. A row already pruned is no error.
+ */
+int store_commit_not_taken(struct store *store, int64_t handout_seq, const struct store_stamp *when,
+			   int64_t *seq);
 
 /* Counts one opening of the help screen: a "help" event and the day's help_requests. */
 int store_commit_help(struct store *store, const struct store_stamp *when, int64_t *seq);

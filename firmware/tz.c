@@ -21,6 +21,13 @@ static void tz_switch(const char *zone)
 	snprintf(tz_current, sizeof(tz_current), "%s", zone);
 }
 
+void tz_init(const char *zone)
+{
+	pthread_mutex_lock(&tz_lock);
+	tz_switch(zone);
+	pthread_mutex_unlock(&tz_lock);
+}
+
 void tz_localtime(const char *zone, int64_t t, struct tm *out)
 {
 	time_t tt = (time_t)t;

@@ -14,6 +14,14 @@
 
 #define TZ_DATE_LEN 10 /* "YYYY-MM-DD" */
 
+/*
+ * Sets TZ to zone. Call once before any thread starts: the first setenv()
+ * of a variable may move the environment array while another thread's
+ * getenv() reads it (libnfc calls getenv at every log call, in the reader
+ * thread); later switches only replace TZ's entry in place.
+ */
+void tz_init(const char *zone);
+
 /* Breaks Unix time t down into local time in zone. */
 void tz_localtime(const char *zone, int64_t t, struct tm *out);
 

@@ -46,7 +46,7 @@ static int open_sim(struct i2c_bus *b, const char *path, char *err, size_t errle
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "I2C bus %s: socket path too long", path);
+		snprintf(err, errlen, "I2C bus %.200s: socket path too long", path);
 		return -1;
 	}
 	memcpy(addr.sun_path, path, strlen(path) + 1);

@@ -475,7 +475,8 @@ static void make_schema_1(const char *path)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	raw_exec(path, drops);
-	raw_exec(path, "ALTER TABLE card_status DROP COLUMN source; PRAGMA user_version = 1;");
+	raw_exec(path, "ALTER TABLE card_status DROP COLUMN source;"
+		       " ALTER TABLE card_handouts DROP COLUMN not_taken; PRAGMA user_version = 1;");
 }
 
 /* A schema-1 store (as the previous kioskd left it) migrates to 2 and keeps

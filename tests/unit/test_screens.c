@@ -12,7 +12,8 @@
  *
  * Also: a help URL too long for the panel is reported and not drawn; a
  * missing font gives boxes, not a crash; the idle screen's burn-in shift
- * moves the picture and nothing else; every screen fits the canvas.
+ * moves the picture and nothing else; every screen fits the canvas; the
+ * staff screen draws each sync state differently.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,30 @@ static void test_missing_font(void **state)
 	font_close(broken.font_large);
 }
 
+/* The staff screen says how the reports stand: each sync state draws differently. */
+static void test_staff_sync_states(void **state)
+{
+	(void)state;
+	need_tree();
+	const enum screen_sync syncs[] = {SCREEN_SYNC_NONE, SCREEN_SYNC_OK, SCREEN_SYNC_PENDING,
+					  SCREEN_SYNC_FAILING};
+	struct canvas *c[4];
+	for (size_t l = 0; l < 3; l++) {
+		env.language = langs[l];
+		for (size_t i = 0; i < 4; i++) {
+			struct screen_state s = {.kind = SCREEN_STAFF, .stock = 12, .today_handouts = 3,
+						 .sync = syncs[i]};
+			c[i] = canvas_new(128, 64, CANVAS_MONO);
+			screens_render(c[i], &s, &env, NULL);
+		}
+		for (size_t i = 0; i < 4; i++)
+			for (size_t j = i + 1; j < 4; j++)
+				assert_false(canvas_equal(c[i], c[j]));
+		for (size_t i = 0; i < 4; i++)
+			canvas_free(c[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_qr_on_help),
 		cmocka_unit_test(test_burn_in_shift),
 		cmocka_unit_test(test_missing_font),
+		cmocka_unit_test(test_staff_sync_states),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -115,7 +115,9 @@ static void test_upgraded_store_does_not(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE sync_days; DROP TABLE sync_card_events;"
-					  " DROP TABLE sync_state; PRAGMA user_version = 2;",
+					  " DROP TABLE sync_state; DROP TABLE staff_log;"
+					  " ALTER TABLE card_handouts DROP COLUMN not_taken;"
+					  " PRAGMA user_version = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
