@@ -19,6 +19,9 @@ enum log_level {
 
 void log_init(const char *progname, enum log_level level);
 void log_set_level(enum log_level level);
+/* One JSON object per line ({"time","level","prog","pid","msg"}) instead of
+ * text, for log collectors that parse fields (officed's [log] format). */
+void log_set_json(int json);
 enum log_level log_get_level(void);
 /* Parses "error", "warn", "info" or "debug". Returns 0, or -1 if unknown. */
 int log_level_parse(const char *name, enum log_level *out);

@@ -25,12 +25,22 @@
 #include "ingest.h"
 #include "log.h"
 #include "office.h"
+#include "web.h"
 
 #define TOKEN_MAX 256
 
-enum route { R_REPORT, R_STATE, R_CONTENT, R_HEALTHZ };
+enum route { R_REPORT, R_STATE, R_CONTENT, R_HEALTHZ, R_WEB_POST };
 
+/*
+ * One per request, made when libmicrohttpd first sees its URI (so every
+ * request's latency is measured from its arrival), freed at completion.
+ * `active` marks a request whose body is being read (a report or a
+ * dashboard form); any other is answered on the first call.
+ */
 struct request {
+	bool begun, active;
+	enum metric_route metric;
+	int64_t arrived_us;
 	enum route route;
 	struct cached_kiosk kiosk;
 	bool gzip;
@@ -48,12 +58,14 @@ struct http_server {
 	gnutls_datum_t ticket_key; /* TLS session tickets, for this process's life */
 };
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+static int64_t mono_ms(void) { return mono_us() / 1000; }
 
 /* ---- answers ---- */
 
@@ -90,6 +102,7 @@ static enum MHD_Result refuse(struct office *o, struct MHD_Connection *c, unsign
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	atomic_fetch_add(&o->requests_refused, 1);
+	metrics_rejected(&o->metrics, status);
 	json_t *body = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 	if (status == MHD_HTTP_CONTENT_TOO_LARGE)
 		json_object_set_new(body, "body_cap", json_integer(o->cfg.body_cap));
@@ -128,8 +141,10 @@ static enum auth authenticate(struct office *o, struct MHD_Connection *c, struct
 	int rc = 0;
 	if (!kiosk_cache_loaded_after(&o->kiosks, arrived)) {
 		rc = kiosk_cache_load(&o->kiosks, o->reader);
-		if (rc != 0)
+		if (rc != 0) {
+			atomic_fetch_add(&o->metrics.db_errors, 1);
 			log_error("kiosks: cannot reload the registry: %s", storage_error(o->reader));
+		}
 	}
 	pthread_mutex_unlock(&o->reader_lock);
 	if (kiosk_cache_find(&o->kiosks, token, len, out))
@@ -142,8 +157,10 @@ static void refresh_kiosks_if_stale(struct office *o)
 	if (!kiosk_cache_stale(&o->kiosks))
 		return;
 	pthread_mutex_lock(&o->reader_lock);
-	if (kiosk_cache_stale(&o->kiosks) && kiosk_cache_load(&o->kiosks, o->reader) != 0)
+	if (kiosk_cache_stale(&o->kiosks) && kiosk_cache_load(&o->kiosks, o->reader) != 0) {
+		atomic_fetch_add(&o->metrics.db_errors, 1);
 		log_error("kiosks: cannot reload the registry: %s", storage_error(o->reader));
+	}
 	pthread_mutex_unlock(&o->reader_lock);
 }
 
@@ -157,6 +174,7 @@ static enum MHD_Result serve_healthz(struct office *o, struct MHD_Connection *c)
 	snprintf(why, sizeof(why), "%s", rc ? storage_error(o->reader) : "");
 	pthread_mutex_unlock(&o->reader_lock);
 	if (rc != 0) {
+		atomic_fetch_add(&o->metrics.db_errors, 1);
 		log_warn("healthz: storage: %s", why);
 		return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				 json_pack("{s:b, s:s}", "ok", 0, "error", "storage unavailable"));
@@ -181,8 +199,10 @@ static enum MHD_Result serve_state(struct office *o, struct MHD_Connection *c,
 	st.body_cap = o->cfg.body_cap;
 	pthread_mutex_lock(&o->reader_lock);
 	int rc = storage_kiosk_days(o->reader, k->kiosk_id, &st.days, &st.n_days);
-	if (rc != 0)
+	if (rc != 0) {
+		atomic_fetch_add(&o->metrics.db_errors, 1);
 		log_error("kiosk state for %s: %s", k->kiosk_id, storage_error(o->reader));
+	}
 	pthread_mutex_unlock(&o->reader_lock);
 	if (rc != 0)
 		return refuse(o, c, MHD_HTTP_SERVICE_UNAVAILABLE, "storage unavailable; try again");
@@ -201,8 +221,10 @@ static bool accepts_gzip(struct MHD_Connection *c)
 static enum MHD_Result serve_content(struct office *o, struct MHD_Connection *c)
 {
 	pthread_mutex_lock(&o->reader_lock);
-	if (content_cache_refresh(&o->content, o->reader, NULL) != 0)
+	if (content_cache_refresh(&o->content, o->reader, NULL) != 0) {
+		atomic_fetch_add(&o->metrics.db_errors, 1);
 		log_error("content: %s", storage_error(o->reader));
+	}
 	pthread_mutex_unlock(&o->reader_lock);
 
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -254,6 +276,7 @@ static void report_done(struct ingest_request *req)
 /* The whole body is in: check it, then hand it to the committer. */
 static enum MHD_Result finish_report(struct office *o, struct MHD_Connection *c, struct request *rq)
 {
+	atomic_fetch_add(&o->metrics.reports_received, 1);
 	if (rq->too_large)
 		return refuse(o, c, MHD_HTTP_CONTENT_TOO_LARGE,
 			      "the body is over the office's cap of %u bytes; split the report",
@@ -290,6 +313,7 @@ static enum MHD_Result finish_report(struct office *o, struct MHD_Connection *c,
 		free(req);
 		log_warn("report from %s refused (400): %s", rq->kiosk.kiosk_id, perr.message);
 		atomic_fetch_add(&o->requests_refused, 1);
+		metrics_rejected(&o->metrics, MHD_HTTP_BAD_REQUEST);
 		return send_json(c, MHD_HTTP_BAD_REQUEST, protocol_error_to_json(&perr, 0));
 	}
 	const struct report *r = &req->job.report;
@@ -331,14 +355,15 @@ static enum MHD_Result finish_report(struct office *o, struct MHD_Connection *c,
 /* A piece of the body: kept while it fits under the cap, dropped after. */
 static enum MHD_Result take_body(struct office *o, struct request *rq, const char *data, size_t size)
 {
+	size_t body_cap = rq->route == R_WEB_POST ? o->cfg.upload_cap : o->cfg.body_cap;
 	if (mono_ms() - rq->started_ms > 2000 * (int64_t)o->cfg.timeout) {
-		log_warn("report from %s: upload still unfinished after %u s; connection closed",
-			 rq->kiosk.kiosk_id, 2 * o->cfg.timeout);
+		log_warn("%s: upload still unfinished after %u s; connection closed",
+			 rq->route == R_WEB_POST ? "dashboard" : rq->kiosk.kiosk_id, 2 * o->cfg.timeout);
 		return MHD_NO;
 	}
 	if (rq->too_large)
 		return MHD_YES;
-	if (size > o->cfg.body_cap || rq->len > o->cfg.body_cap - size) {
+	if (size > body_cap || rq->len > body_cap - size) {
 		rq->too_large = true;
 		free(rq->body);
 		rq->body = NULL;
@@ -349,8 +374,8 @@ static enum MHD_Result take_body(struct office *o, struct request *rq, const cha
 		size_t cap = rq->cap ? rq->cap : 4096;
 		while (cap < rq->len + size)
 			cap *= 2;
-		if (cap > o->cfg.body_cap)
-			cap = o->cfg.body_cap;
+		if (cap > body_cap)
+			cap = body_cap;
 		char *grown = realloc(rq->body, cap);
 		if (!grown)
 			return MHD_NO;
@@ -364,12 +389,46 @@ static enum MHD_Result take_body(struct office *o, struct request *rq, const cha
 
 /* ---- the handler ---- */
 
+/* A dashboard form's body is read (capped) and handed to web.c at its end. */
+static enum MHD_Result begin_web(struct office *o, struct MHD_Connection *c, const char *url,
+				 const char *method, struct request *rq)
+{
+	rq->metric = (strncmp(url, "/S/", 3) == 0 || strncmp(url, "/s/", 3) == 0) ? ROUTE_HELP
+		     : strcmp(url, "/metrics") == 0				    ? ROUTE_METRICS
+										    : ROUTE_DASHBOARD;
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return web_handle(o, c, url, method, NULL);
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > o->cfg.upload_cap)
+		return web_too_large(o, c, url);
+	rq->route = R_WEB_POST;
+	rq->started_ms = mono_ms();
+	rq->connection = c;
+	rq->active = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result finish_web(struct office *o, struct MHD_Connection *c, const char *url,
+				  const char *method, struct request *rq)
+{
+	if (rq->too_large)
+		return web_too_large(o, c, url);
+	struct form form;
+	int rc = web_parse_form(c, rq->body ? rq->body : "", rq->len, o->cfg.upload_cap, &form);
+	enum MHD_Result res = rc == 0 ? web_handle(o, c, url, method, &form)
+				      : web_bad_form(o, c, url, form.too_large);
+	form_free(&form);
+	return res;
+}
+
 /* First call for a request: route, method, authentication, headers. */
 static enum MHD_Result begin_request(struct office *o, struct MHD_Connection *c, const char *url,
-				     const char *method, void **con_cls)
+				     const char *method, struct request *rq)
 {
 	enum route route;
 	const char *want;
+	if (web_route(url))
+		return begin_web(o, c, url, method, rq);
 	if (strcmp(url, "/v1/report") == 0) {
 		route = R_REPORT;
 		want = MHD_HTTP_METHOD_POST;
@@ -383,8 +442,11 @@ static enum MHD_Result begin_request(struct office *o, struct MHD_Connection *c,
 		route = R_HEALTHZ;
 		want = MHD_HTTP_METHOD_GET;
 	} else {
+		rq->metric = ROUTE_OTHER;
 		return refuse(o, c, MHD_HTTP_NOT_FOUND, "no such resource");
 	}
+	rq->metric = route == R_REPORT ? ROUTE_REPORT : route == R_STATE ? ROUTE_STATE
+		     : route == R_CONTENT ? ROUTE_CONTENT : ROUTE_HEALTHZ;
 	if (strcmp(method, want) != 0 &&
 	    !(strcmp(want, MHD_HTTP_METHOD_GET) == 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)) {
 		atomic_fetch_add(&o->requests_refused, 1);
@@ -441,15 +503,12 @@ static enum MHD_Result begin_request(struct office *o, struct MHD_Connection *c,
 			      "the body is over the office's cap of %u bytes; split the report",
 			      o->cfg.body_cap);
 	}
-	struct request *rq = calloc(1, sizeof(*rq));
-	if (!rq)
-		return MHD_NO;
 	rq->route = route;
 	rq->kiosk = kiosk;
 	rq->gzip = gzip;
 	rq->started_ms = mono_ms();
 	rq->connection = c;
-	*con_cls = rq;
+	rq->active = true;
 	return MHD_YES;
 }
 
@@ -460,12 +519,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	struct office *o = cls;
 	struct request *rq = *con_cls;
-	if (!rq) {
-		enum MHD_Result rc = begin_request(o, c, url, method, con_cls);
+	if (!rq)
+		return MHD_NO; /* out of memory when it arrived */
+	if (!rq->begun) {
+		rq->begun = true;
+		enum MHD_Result rc = begin_request(o, c, url, method, rq);
 		/* A request answered at once may still send a body: drop it unread. */
-		if (!*con_cls && *upload_data_size > 0)
+		if (!rq->active && *upload_data_size > 0)
 			*upload_data_size = 0;
 		return rc;
+	}
+	if (!rq->active) {
+		*upload_data_size = 0;
+		return MHD_YES;
 	}
 	if (rq->ingest) {
 		/* Resumed by the committer: the report is durable (or refused). */
@@ -479,18 +545,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return take_body(o, rq, upload_data, size);
 	}
+	if (rq->route == R_WEB_POST) {
+		rq->active = false;
+		return finish_web(o, c, url, method, rq);
+	}
 	return finish_report(o, c, rq);
+}
+
+/* Every request's state is made here, on arrival. The URI is not logged:
+ * the help pages' visitors leave no trace. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)uri;
+	(void)c;
+	struct request *rq = calloc(1, sizeof(*rq));
+	if (rq) {
+		rq->arrived_us = mono_us();
+		rq->metric = ROUTE_OTHER;
+	}
+	return rq;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
 	(void)c;
 	(void)toe;
+	struct office *o = cls;
 	struct request *rq = *con_cls;
 	if (!rq)
 		return;
+	metrics_observe(&o->metrics, rq->metric, mono_us() - rq->arrived_us);
 	ingest_request_free(rq->ingest);
 	free(rq->body);
 	free(rq);
@@ -560,7 +646,8 @@ struct http_server *http_start(struct office *o, int listen_fd, const char *cert
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, o->cfg.timeout, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, o->cfg.max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, o};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL};
 	if (cert) {
 		if (gnutls_session_ticket_key_generate(&h->ticket_key) != GNUTLS_E_SUCCESS) {
 			h->ticket_key.data = NULL;

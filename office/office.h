@@ -7,6 +7,7 @@
  *   kiosk_cache.c   who a bearer token belongs to (refreshed from storage)
  *   content_cache.c the newest published bundle, plain and gzipped
  *   storage*.c      the database
+ *   web*.c          the office staff's dashboard, help pages, /metrics (web.h)
  *
  * Threads: libmicrohttpd's pool serves connections; one committer thread
  * writes reports; readers (kiosk state, content, health, the caches) share
@@ -22,7 +23,9 @@
 
 #include "content_cache.h"
 #include "kiosk_cache.h"
+#include "metrics.h"
 #include "office_config.h"
+#include "session.h"
 #include "storage.h"
 
 #define OFFICED_VERSION "0.1.0"
@@ -42,6 +45,12 @@ struct office {
 	/* For the log's summary and /healthz. */
 	atomic_uint_least64_t reports_stored;
 	atomic_uint_least64_t requests_refused;
+
+	/* The dashboard (web.h): the deployment's session key, from storage at
+	 * start; login attempts; and /metrics. */
+	uint8_t session_key[SESSION_KEY_LEN];
+	struct login_limit *logins;
+	struct metrics metrics;
 };
 
 /* Unix time now (wall clock). */

@@ -21,7 +21,7 @@
 
 #define LINE_MAX_BYTES 198 /* inih's 200-byte buffer less the newline and NUL */
 
-enum key_type { K_UINT, K_TEXT, K_PATH, K_TIMEZONE, K_LEVEL, K_DATABASE };
+enum key_type { K_UINT, K_TEXT, K_PATH, K_TIMEZONE, K_LEVEL, K_DATABASE, K_PUBLIC_URL, K_LOG_FORMAT };
 
 struct key {
 	const char *section, *name;
@@ -47,10 +47,16 @@ static const struct key keys[] = {
 	{"office", "body_cap", K_UINT, F(body_cap), 1024, 16777216, "262144", false},
 	{"office", "silence", K_UINT, F(silence), 60, 30 * 86400, "3600", false},
 	{"office", "clock_tolerance", K_UINT, F(clock_tolerance), 1, 86400, "300", false},
+	{"dashboard", "session_seconds", K_UINT, F(session_seconds), 5, 604800, "28800", false},
+	{"dashboard", "login_attempts", K_UINT, F(login_attempts), 1, 1000, "10", false},
+	{"dashboard", "login_window", K_UINT, F(login_window), 10, 86400, "300", false},
+	{"dashboard", "upload_cap", K_UINT, F(upload_cap), 1024, 16777216, "1048576", false},
+	{"dashboard", "public_url", K_PUBLIC_URL, F(public_url), 0, 0, NULL, true},
 	{"log", "level", K_LEVEL, F(log_level), 0, 0, "info", false},
+	{"log", "format", K_LOG_FORMAT, F(log_format), 0, 0, "text", false},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-static const char *const sections[] = {"server", "storage", "office", "log"};
+static const char *const sections[] = {"server", "storage", "office", "dashboard", "log"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct ctx {
@@ -119,6 +125,22 @@ static bool check_database(const char *url)
 	return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
 }
 
+bool office_public_url_ok(const char *url)
+{
+	size_t len = strlen(url);
+	const char *rest;
+	if (strncasecmp(url, "https://", 8) == 0)
+		rest = url + 8;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else
+		return false;
+	/* Upper-cased, all of it stays in QR's alphanumeric set. */
+	return len <= 30 && rest[0] &&
+	       strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:") ==
+		       strlen(rest);
+}
+
 static void apply(struct ctx *c, const struct key *k, const char *value)
 {
 	char q[320];
@@ -171,6 +193,21 @@ static void apply(struct ctx *c, const struct key *k, const char *value)
 			report(c, "[%s] %s: expected \"sqlite:/absolute/path.db\" or "
 				  "\"postgresql://user@host:port/dbname\"",
 			       k->section, k->name);
+			return;
+		}
+		break;
+	case K_PUBLIC_URL:
+		if (value[0] && !office_public_url_ok(value)) {
+			report(c, "[%s] %s: \"%s\" is not a short http(s)://HOST[:PORT] of letters, digits, "
+				  "'.', '-' (at most 30 characters, so that HOST/S/SITE fits a small QR code)",
+			       k->section, k->name, shown(q, sizeof(q), value));
+			return;
+		}
+		break;
+	case K_LOG_FORMAT:
+		if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0) {
+			report(c, "[%s] %s: \"%s\" is not text or json", k->section, k->name,
+			       shown(q, sizeof(q), value));
 			return;
 		}
 		break;

@@ -36,8 +36,16 @@ struct office_config {
 	unsigned silence;                /* silence: seconds without a report before a kiosk is flagged silent, default 3600 */
 	unsigned clock_tolerance;        /* clock_tolerance: seconds a kiosk's clock may differ from ours, default 300 */
 
+	/* [dashboard] */
+	unsigned session_seconds;        /* session_seconds: a login lasts this long, 5..604800, default 28800 */
+	unsigned login_attempts;         /* login_attempts: failures allowed per address and per user name, default 10 */
+	unsigned login_window;           /* login_window: ... within this many seconds, default 300 */
+	unsigned upload_cap;             /* upload_cap: bytes of a form or an imported file, default 1048576 */
+	char public_url[128];            /* public_url: e.g. "HTTPS://HELP.EXAMPLE.JP"; sets help_url_template */
+
 	/* [log] */
 	enum log_level log_level;        /* level: default info */
+	char log_format[8];              /* format: "text" (default) or "json" */
 };
 
 void office_config_defaults(struct office_config *cfg);
@@ -60,6 +68,9 @@ int office_config_set(struct office_config *cfg, const char *assignment, FILE *e
  * HTTP only on a loopback address. Returns the number of errors.
  */
 int office_config_validate(const struct office_config *cfg, const char *origin, FILE *errs);
+
+/* Whether a [dashboard] public_url is short and QR-alphanumeric-safe. */
+bool office_public_url_ok(const char *url);
 
 /* True if the listen address is 127.0.0.0/8, ::1 or localhost. */
 bool office_listen_is_loopback(const char *listen);

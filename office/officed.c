@@ -7,12 +7,17 @@
  *   officed [-c FILE] kiosk list [--json]
  *   officed [-c FILE] kiosk revoke ID
  *   officed [-c FILE] content import FILE
+ *   officed [-c FILE] user add|passwd|remove NAME          dashboard logins (admin.c)
+ *   officed [-c FILE] export days|months|programme ...   CSV for Excel
+ *   officed [-c FILE] holidays import FILE              national holidays
+ *   officed [-c FILE] backup FILE                        copy the SQLite database
  *   officed --check-config FILE
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +28,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "content.h"
 #include "publish.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "office.h"
+#include "sd_notify.h"
 #include "tz.h"
 
 #define DEFAULT_CONFIG "/etc/officed/officed.conf"
@@ -45,6 +52,10 @@ static void usage(FILE *out)
 		"       officed [-c FILE] kiosk list [--json]               the kiosks, their last contact and stock\n"
 		"       officed [-c FILE] kiosk revoke ID                   refuse the kiosk's token from now on\n"
 		"       officed [-c FILE] content import FILE               validate and publish a content bundle\n"
+		"       officed [-c FILE] user add|passwd|remove NAME       dashboard logins (password on stdin)\n"
+		"       officed [-c FILE] export days|months|programme [--from X] [--to Y] [--lang ja|en] [-o FILE]\n"
+		"       officed [-c FILE] holidays import FILE              the Cabinet Office's holiday CSV\n"
+		"       officed [-c FILE] backup FILE                       copy the SQLite database while running\n"
 		"       officed --check-config FILE\n"
 		"\n"
 		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
@@ -286,6 +297,12 @@ static int cmd_content_import(const struct office_config *cfg, int argc, char **
 		json_decref(bundle);
 		return 1;
 	}
+	/* The office's own help pages, when it knows its public address. */
+	if (cfg->public_url[0]) {
+		char url[200];
+		snprintf(url, sizeof(url), "%s/S/{site}", cfg->public_url);
+		json_object_set_new(bundle, "help_url_template", json_string(url));
+	}
 	int64_t version = 0;
 	int rc = storage_content_import(s, bundle, office_now(), cfg->timezone, &version);
 	if (rc != 0)
@@ -364,7 +381,11 @@ static int serve(struct office *o)
 		free(key);
 		return 1;
 	}
-	if (kiosk_cache_load(&o->kiosks, o->reader) != 0 ||
+	/* The dashboard's session key is the deployment's, shared by every
+	 * instance through the database (web.h, session.h). */
+	o->logins = login_limit_new(o->cfg.login_attempts, o->cfg.login_window);
+	if (!o->logins || storage_secret(o->reader, "session_key", o->session_key, SESSION_KEY_LEN) != 0 ||
+	    kiosk_cache_load(&o->kiosks, o->reader) != 0 ||
 	    content_cache_refresh(&o->content, o->reader, NULL) != 0) {
 		log_error("storage: %s; not starting", storage_error(o->reader));
 		storage_close(writer);
@@ -407,7 +428,18 @@ static int serve(struct office *o)
 		 OFFICED_VERSION, o->cfg.tls_cert[0] ? "https" : "http", o->cfg.listen, port,
 		 storage_backend(o->reader), o->cfg.body_cap);
 
+	/* systemd (sd_notify.h): ready once the port listens and storage is
+	 * open; keep-alives from this thread between signals. */
+	sd_notify_printf("READY=1\nSTATUS=listening on %s, storage %s", o->cfg.listen,
+			 storage_backend(o->reader));
+	int watchdog_ms = sd_watchdog_poll_ms();
 	for (;;) {
+		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+		int ready = poll(&pfd, 1, watchdog_ms);
+		if (watchdog_ms >= 0)
+			sd_notify_send("WATCHDOG=1");
+		if (ready == 0 || (ready < 0 && errno == EINTR))
+			continue;
 		struct signalfd_siginfo si;
 		ssize_t n = read(sfd, &si, sizeof(si));
 		if (n != (ssize_t)sizeof(si)) {
@@ -423,6 +455,7 @@ static int serve(struct office *o)
 		log_info("signal %u: shutting down", si.ssi_signo);
 		break;
 	}
+	sd_notify_send("STOPPING=1");
 	/* No new connections; the committer answers what it holds; then stop. */
 	http_quiesce(o->http);
 	ingest_stop(o->ingest);
@@ -495,6 +528,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init("officed", o.cfg.log_level);
+	log_set_json(strcmp(o.cfg.log_format, "json") == 0);
 
 	int rest = argc - optind;
 	char **args = argv + optind;
@@ -508,6 +542,14 @@ int main(int argc, char **argv)
 	}
 	if (rest >= 2 && strcmp(args[0], "content") == 0 && strcmp(args[1], "import") == 0)
 		return cmd_content_import(&o.cfg, rest - 2, args + 2);
+	if (rest >= 1 && strcmp(args[0], "user") == 0)
+		return admin_user(&o.cfg, rest - 1, args + 1);
+	if (rest >= 1 && strcmp(args[0], "export") == 0)
+		return admin_export(&o.cfg, rest - 1, args + 1);
+	if (rest >= 1 && strcmp(args[0], "holidays") == 0)
+		return admin_holidays(&o.cfg, rest - 1, args + 1);
+	if (rest >= 1 && strcmp(args[0], "backup") == 0)
+		return admin_backup(&o.cfg, rest - 1, args + 1);
 	if (rest > 0 && !(rest == 1 && strcmp(args[0], "run") == 0)) {
 		fprintf(stderr, "officed: unknown command \"%s\"\n", args[0]);
 		usage(stderr);
@@ -521,5 +563,6 @@ int main(int argc, char **argv)
 	storage_close(o.reader);
 	kiosk_cache_free(&o.kiosks);
 	content_cache_free(&o.content);
+	login_limit_free(o.logins);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 int storage_fail(struct storage *s, const char *fmt, ...)
 {
@@ -177,4 +178,86 @@ int storage_content_import(struct storage *s, json_t *bundle, int64_t now, const
 	}
 	free(text);
 	return rc;
+}
+
+int storage_content_base(struct storage *s, char **body)
+{
+	int64_t imported_at;
+	return s->be->content_base_get(s, body, &imported_at);
+}
+
+static bool valid_user(const char *name)
+{
+	return protocol_valid_id(name) && strlen(name) <= STORAGE_USER_MAX;
+}
+
+int storage_user_put(struct storage *s, const char *name, const char *hash, int64_t now,
+		     bool replace)
+{
+	if (!valid_user(name))
+		return storage_fail(s, "user names are 1 to %d letters, digits, '.', '_' or '-'",
+				    STORAGE_USER_MAX);
+	return s->be->user_put(s, name, hash, now, replace);
+}
+
+int storage_user_remove(struct storage *s, const char *name)
+{
+	return s->be->user_remove(s, name);
+}
+
+int storage_user_get(struct storage *s, const char *name, char hash[STORAGE_PASSWORD_HASH_MAX],
+		     bool *found)
+{
+	*found = false;
+	hash[0] = '\0';
+	if (!valid_user(name))
+		return 0;
+	return s->be->user_get(s, name, hash, STORAGE_PASSWORD_HASH_MAX, found);
+}
+
+static int parse_hex(const char *h, uint8_t *out, size_t len)
+{
+	if (strlen(h) != 2 * len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int storage_secret(struct storage *s, const char *name, uint8_t *out, size_t len)
+{
+	if (len == 0 || len > 64)
+		return storage_fail(s, "a secret is 1 to 64 bytes");
+	char *value = NULL;
+	if (s->be->setting_get(s, name, &value) != 0)
+		return -1;
+	if (!value) {
+		uint8_t fresh[64];
+		char hex[129];
+		if (getrandom(fresh, len, 0) != (ssize_t)len)
+			return storage_fail(s, "getrandom: cannot make the secret %s", name);
+		for (size_t i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+		explicit_bzero(fresh, sizeof(fresh));
+		/* Inserted unless another instance was first; then read what won. */
+		int rc = s->be->setting_add(s, name, hex);
+		explicit_bzero(hex, sizeof(hex));
+		if (rc != 0 || s->be->setting_get(s, name, &value) != 0)
+			return -1;
+		if (!value)
+			return storage_fail(s, "the secret %s was not stored", name);
+	}
+	int rc = parse_hex(value, out, len);
+	explicit_bzero(value, strlen(value));
+	free(value);
+	return rc == 0 ? 0 : storage_fail(s, "the stored secret %s is damaged", name);
+}
+
+int storage_backup(struct storage *s, const char *path)
+{
+	return s->be->backup(s, path);
 }

@@ -15,6 +15,8 @@
  *                was not synchronized, or disagreed with the office's
  *   card_events  staff card events from the kiosks (card_ids only)
  *   content      published bundle versions; content_base, the last import
+ *   users        office staff who may log in to the dashboard (scrypt hashes)
+ *   settings     deployment-wide values, e.g. the dashboard's session key
  *
  * Every function returns 0, or -1 with one line in storage_error(). A
  * storage handle is used by one thread at a time (officed gives its
@@ -150,5 +152,39 @@ int storage_content_latest(struct storage *s, int64_t *version, char *etag, size
  */
 int storage_content_import(struct storage *s, json_t *bundle, int64_t now, const char *zone,
 			   int64_t *version);
+
+/* The last imported bundle (*body malloc'd), or *body NULL if none yet. */
+int storage_content_base(struct storage *s, char **body);
+
+/* ---- office staff (the dashboard's logins) ---- */
+
+#define STORAGE_USER_MAX 63
+#define STORAGE_PASSWORD_HASH_MAX 200
+
+/* Adds a user (fails naming it if it exists) or, replace true, changes an
+ * existing user's password hash (fails if there is no such user). */
+int storage_user_put(struct storage *s, const char *name, const char *hash, int64_t now,
+		     bool replace);
+/* Fails if there is no such user. */
+int storage_user_remove(struct storage *s, const char *name);
+/* The user's password hash; *found false (and 0) when there is none. */
+int storage_user_get(struct storage *s, const char *name, char hash[STORAGE_PASSWORD_HASH_MAX],
+		     bool *found);
+
+/*
+ * A deployment-wide secret of len bytes (at most 64) named name: made from
+ * getrandom(2) and stored the first time it is asked for, the same for
+ * every instance after (a race between two first askers keeps one).
+ */
+int storage_secret(struct storage *s, const char *name, uint8_t *out, size_t len);
+
+/* ---- operations ---- */
+
+/*
+ * Copies the whole database to path while officed keeps running (SQLite's
+ * online backup API; the copy is a consistent snapshot). PostgreSQL: fails
+ * with a message pointing at pg_dump.
+ */
+int storage_backup(struct storage *s, const char *path);
 
 #endif

@@ -47,6 +47,16 @@ struct storage_backend {
 				 size_t *n);
 	int (*content_insert)(struct storage *s, int64_t version, const char *etag, const char *body,
 			      int64_t now);
+
+	/* Users: replace false inserts (fails if present), true updates (fails if absent). */
+	int (*user_put)(struct storage *s, const char *name, const char *hash, int64_t now,
+			bool replace);
+	int (*user_remove)(struct storage *s, const char *name);
+	int (*user_get)(struct storage *s, const char *name, char *hash, size_t len, bool *found);
+	/* Settings: get (*value malloc'd or NULL), and insert unless present. */
+	int (*setting_get)(struct storage *s, const char *key, char **value);
+	int (*setting_add)(struct storage *s, const char *key, const char *value);
+	int (*backup)(struct storage *s, const char *path);
 };
 
 struct storage {

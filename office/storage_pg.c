@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define LOCK_SCHEMA "7177001"
 #define LOCK_CONTENT "7177002"
 
@@ -70,6 +70,10 @@ static const char *const migrations[] = {
 	"  published_at bigint NOT NULL);"
 	"CREATE TABLE content_base (id integer PRIMARY KEY CHECK (id = 1), body text NOT NULL,"
 	"  imported_at bigint NOT NULL);",
+	/* 1 -> 2: the dashboard's logins and deployment-wide settings */
+	"CREATE TABLE users (name text PRIMARY KEY, password text NOT NULL,"
+	"  created_at bigint NOT NULL, changed_at bigint NOT NULL);"
+	"CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);",
 };
 #undef COL
 
@@ -697,6 +701,106 @@ static int pg_content_insert(struct storage *s, int64_t version, const char *eta
 	return res ? 0 : -1;
 }
 
+/*
+ * Users, settings: rare, so plain parameterised statements rather than
+ * prepared ones. Returns the result or NULL (with the error set).
+ */
+static PGresult *run_params(struct storage *s, const char *sql, int n, const char *const *p,
+			    const char *what)
+{
+	if (!((struct pg_storage *)s)->in_tx && reconnect_if_lost(s) != 0)
+		return NULL;
+	PGresult *res = PQexecParams(conn(s), sql, n, NULL, p, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fail_pg(s, what, res);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int pg_user_put(struct storage *s, const char *name, const char *hash, int64_t now,
+		       bool replace)
+{
+	char t[24];
+	i64(t, sizeof(t), now);
+	const char *p[] = {name, hash, t};
+	PGresult *res = run_params(s, replace ? "UPDATE users SET password = $2, changed_at = $3::bigint"
+						" WHERE name = $1"
+					      : "INSERT INTO users (name, password, created_at, changed_at)"
+						" VALUES ($1, $2, $3::bigint, $3::bigint)"
+						" ON CONFLICT (name) DO NOTHING",
+				   3, p, "storing a user");
+	if (!res)
+		return -1;
+	bool changed = atoi(PQcmdTuples(res)) > 0;
+	PQclear(res);
+	if (!changed)
+		return storage_fail(s, replace ? "there is no user %s" : "user %s exists already", name);
+	return 0;
+}
+
+static int pg_user_remove(struct storage *s, const char *name)
+{
+	const char *p[] = {name};
+	PGresult *res = run_params(s, "DELETE FROM users WHERE name = $1", 1, p, "removing a user");
+	if (!res)
+		return -1;
+	bool changed = atoi(PQcmdTuples(res)) > 0;
+	PQclear(res);
+	return changed ? 0 : storage_fail(s, "there is no user %s", name);
+}
+
+static int select_text(struct storage *s, const char *sql, const char *param, char **out,
+		       const char *what)
+{
+	*out = NULL;
+	const char *p[] = {param};
+	PGresult *res = run_params(s, sql, 1, p, what);
+	if (!res)
+		return -1;
+	if (PQntuples(res) > 0 && !(*out = strdup(PQgetvalue(res, 0, 0)))) {
+		PQclear(res);
+		return storage_fail(s, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int pg_user_get(struct storage *s, const char *name, char *hash, size_t len, bool *found)
+{
+	char *v;
+	if (select_text(s, "SELECT password FROM users WHERE name = $1", name, &v, "reading a user") != 0)
+		return -1;
+	*found = v != NULL;
+	snprintf(hash, len, "%s", v ? v : "");
+	free(v);
+	return 0;
+}
+
+static int pg_setting_get(struct storage *s, const char *key, char **value)
+{
+	return select_text(s, "SELECT value FROM settings WHERE key = $1", key, value,
+			   "reading a setting");
+}
+
+static int pg_setting_add(struct storage *s, const char *key, const char *value)
+{
+	const char *p[] = {key, value};
+	PGresult *res = run_params(s, "INSERT INTO settings (key, value) VALUES ($1, $2)"
+				      " ON CONFLICT (key) DO NOTHING", 2, p, "storing a setting");
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+static int pg_backup(struct storage *s, const char *path)
+{
+	(void)path;
+	return storage_fail(s, "officed backup copies SQLite databases; back up PostgreSQL with "
+			    "pg_dump (docs/office.md, \"Backups\")");
+}
+
 static const struct storage_backend pg_backend = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -717,6 +821,12 @@ static const struct storage_backend pg_backend = {
 	.content_base_set = pg_content_base_set,
 	.card_events_since = pg_card_events_since,
 	.content_insert = pg_content_insert,
+	.user_put = pg_user_put,
+	.user_remove = pg_user_remove,
+	.user_get = pg_user_get,
+	.setting_get = pg_setting_get,
+	.setting_add = pg_setting_add,
+	.backup = pg_backup,
 };
 
 /* Creates or upgrades the schema; instances starting together take turns. */

@@ -10,12 +10,14 @@
  */
 #include "storage_backend.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define SQLITE_SCHEMA_VERSION 1
+#define SQLITE_SCHEMA_VERSION 2
 
 #define COL(name) #name " INTEGER NOT NULL,"
 static const char *const migrations[] = {
@@ -62,6 +64,10 @@ static const char *const migrations[] = {
 	"  body TEXT NOT NULL, published_at INTEGER NOT NULL);"
 	"CREATE TABLE content_base (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL,"
 	"  imported_at INTEGER NOT NULL);",
+	/* 1 -> 2: the dashboard's logins and deployment-wide settings */
+	"CREATE TABLE users (name TEXT PRIMARY KEY, password TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, changed_at INTEGER NOT NULL);"
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 #undef COL
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQLITE_SCHEMA_VERSION,
@@ -556,6 +562,141 @@ static int sq_content_insert(struct storage *s, int64_t version, const char *eta
 	return step_done(s, st, "publishing content");
 }
 
+/*
+ * Users, settings and backups are rare: each prepares its statement when
+ * it runs rather than holding one for the connection's life.
+ */
+static int run_once(struct storage *s, const char *sql, const char *a, const char *b, int64_t t,
+		    const char *what, int *changes)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(me(s)->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail_db(s, what);
+	int n = sqlite3_bind_parameter_count(st);
+	if (n >= 1)
+		text(st, 1, a);
+	if (n >= 2)
+		text(st, 2, b);
+	if (n >= 3)
+		sqlite3_bind_int64(st, 3, t);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail_db(s, what);
+	if (changes)
+		*changes = sqlite3_changes(me(s)->db);
+	return 0;
+}
+
+static int sq_user_put(struct storage *s, const char *name, const char *hash, int64_t now,
+		       bool replace)
+{
+	int changes = 0;
+	if (run_once(s, replace ? "UPDATE users SET password = ?2, changed_at = ?3 WHERE name = ?1"
+				: "INSERT OR IGNORE INTO users (name, password, created_at, changed_at)"
+				  " VALUES (?1, ?2, ?3, ?3)",
+		     name, hash, now, "storing a user", &changes) != 0)
+		return -1;
+	if (changes == 0)
+		return storage_fail(s, replace ? "there is no user %s" : "user %s exists already", name);
+	return 0;
+}
+
+static int sq_user_remove(struct storage *s, const char *name)
+{
+	int changes = 0;
+	if (run_once(s, "DELETE FROM users WHERE name = ?1", name, NULL, 0, "removing a user",
+		     &changes) != 0)
+		return -1;
+	return changes ? 0 : storage_fail(s, "there is no user %s", name);
+}
+
+/* One text column of the first row of sql with one parameter; *out NULL if no row. */
+static int select_text(struct storage *s, const char *sql, const char *param, char **out,
+		       const char *what)
+{
+	*out = NULL;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(me(s)->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail_db(s, what);
+	text(st, 1, param);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		*out = strdup(v ? v : "");
+		rc = *out ? SQLITE_DONE : SQLITE_NOMEM;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, what);
+}
+
+static int sq_user_get(struct storage *s, const char *name, char *hash, size_t len, bool *found)
+{
+	char *v;
+	if (select_text(s, "SELECT password FROM users WHERE name = ?1", name, &v,
+			"reading a user") != 0)
+		return -1;
+	*found = v != NULL;
+	snprintf(hash, len, "%s", v ? v : "");
+	free(v);
+	return 0;
+}
+
+static int sq_setting_get(struct storage *s, const char *key, char **value)
+{
+	return select_text(s, "SELECT value FROM settings WHERE key = ?1", key, value,
+			   "reading a setting");
+}
+
+static int sq_setting_add(struct storage *s, const char *key, const char *value)
+{
+	return run_once(s, "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)", key, value,
+			0, "storing a setting", NULL);
+}
+
+/*
+ * SQLite's online backup API copies the pages while other connections go
+ * on writing (it restarts if one does); the result is one consistent
+ * snapshot, written to a new file that is renamed into place only once
+ * complete.
+ */
+static int sq_backup(struct storage *s, const char *path)
+{
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.partial", path) >= sizeof(tmp))
+		return storage_fail(s, "backup path too long");
+	unlink(tmp);
+	sqlite3 *dst = NULL;
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		storage_fail(s, "%s: %s", tmp, dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		return -1;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", me(s)->db, "main");
+	int rc = SQLITE_ERROR;
+	if (b) {
+		do {
+			rc = sqlite3_backup_step(b, 256);
+			if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(20);
+		} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+		sqlite3_backup_finish(b);
+	}
+	if (rc != SQLITE_DONE) {
+		storage_fail(s, "backup to %s failed: %s", path, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		unlink(tmp);
+		return -1;
+	}
+	/* The copy is in rollback-journal mode: one self-contained file. */
+	sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (sqlite3_close(dst) != SQLITE_OK || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return storage_fail(s, "backup: cannot put %s in place: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
 static const struct storage_backend sqlite_backend = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -576,6 +717,12 @@ static const struct storage_backend sqlite_backend = {
 	.content_base_set = sq_content_base_set,
 	.card_events_since = sq_card_events_since,
 	.content_insert = sq_content_insert,
+	.user_put = sq_user_put,
+	.user_remove = sq_user_remove,
+	.user_get = sq_user_get,
+	.setting_get = sq_setting_get,
+	.setting_add = sq_setting_add,
+	.backup = sq_backup,
 };
 
 static int migrate(struct storage *s, const char *path, char *err, size_t errlen)

@@ -105,20 +105,39 @@ static void window_form(struct web *w, struct out *o, const struct content_windo
 		L(w, "Save and publish", "保存して公開"));
 }
 
-static void session_form(struct web *w, struct out *o)
+/* The session form, filled from s at index (s NULL: a new session). */
+static void session_form(struct web *w, struct out *o, const struct content_session *s, size_t index)
 {
 	out_fmt(o, "<form method=\"post\" action=\"/content/session\" id=\"session-form\"><fieldset><legend>%s</legend>",
-		L(w, "Add an outreach session", "出張相談会を追加"));
+		s ? L(w, "Edit an outreach session", "出張相談会を編集") : L(w, "Add an outreach session", "出張相談会を追加"));
 	page_csrf(w, o);
-	input(o, L(w, "Date", "日付"), "date", "", "date");
-	input(o, L(w, "Start", "開始"), "start", "", "time");
-	input(o, L(w, "End", "終了"), "end", "", "time");
-	input(o, L(w, "Place", "場所"), "place", "", "text");
-	input(o, L(w, "Latitude", "緯度"), "lat", "", "text");
-	input(o, L(w, "Longitude", "経度"), "lon", "", "text");
-	input(o, L(w, "Note", "備考"), "note", "", "text");
+	/* The index names the session to replace; the page may be out of date,
+	 * so the handler checks it is still there. */
+	if (s)
+		out_fmt(o, "<input type=\"hidden\" name=\"index\" value=\"%zu\">", index);
+	struct out t;
+	out_init(&t);
+	if (s)
+		date_text(&t, s->date);
+	input(o, L(w, "Date", "日付"), "date", t.s ? t.s : "", "date");
+	out_free(&t);
+	if (s)
+		hhmm(&t, s->start);
+	input(o, L(w, "Start", "開始"), "start", t.s ? t.s : "", "time");
+	out_free(&t);
+	if (s)
+		hhmm(&t, s->end);
+	input(o, L(w, "End", "終了"), "end", t.s ? t.s : "", "time");
+	out_free(&t);
+	input(o, L(w, "Place", "場所"), "place", s ? s->place : "", "text");
+	char num[32];
+	snprintf(num, sizeof(num), "%.6f", s ? s->lat : 0.0);
+	input(o, L(w, "Latitude", "緯度"), "lat", s ? num : "", "text");
+	snprintf(num, sizeof(num), "%.6f", s ? s->lon : 0.0);
+	input(o, L(w, "Longitude", "経度"), "lon", s ? num : "", "text");
+	input(o, L(w, "Note", "備考"), "note", s ? s->note : "", "text");
 	out_fmt(o, "<button type=\"submit\" id=\"save-session\">%s</button></fieldset></form>",
-		L(w, "Add and publish", "追加して公開"));
+		s ? L(w, "Save and publish", "保存して公開") : L(w, "Add and publish", "追加して公開"));
 }
 
 static enum MHD_Result render(struct web *w, unsigned status, const struct row_errors *errors)
@@ -226,13 +245,19 @@ static enum MHD_Result render(struct web *w, unsigned status, const struct row_e
 		out_text(&o, s->place);
 		out_raw(&o, "</td><td class=\"t\">");
 		out_text(&o, s->note);
-		out_raw(&o, "</td><td><form method=\"post\" action=\"/content/session-delete\">");
+		out_fmt(&o, "</td><td><a href=\"/content?edit_session=%zu\">%s</a> "
+			    "<form method=\"post\" action=\"/content/session-delete\" style=\"display:inline\">",
+			i, L(w, "edit", "編集"));
 		page_csrf(w, &o);
 		out_fmt(&o, "<input type=\"hidden\" name=\"index\" value=\"%zu\"><button type=\"submit\">%s</button></form></td></tr>",
 			i, L(w, "delete", "削除"));
 	}
 	out_raw(&o, "</tbody></table></div>");
-	session_form(w, &o);
+	const char *edit_session = web_arg(w, "edit_session");
+	char *end = NULL;
+	unsigned long si = edit_session ? strtoul(edit_session, &end, 10) : 0;
+	const bool editing_session = c && edit_session && edit_session[0] && !*end && si < c->n_sessions;
+	session_form(w, &o, editing_session ? &c->sessions[si] : NULL, editing_session ? (size_t)si : 0);
 	page_end(w, &o);
 	content_free(c);
 	return web_send(w, status, HTML, &o);
@@ -339,10 +364,20 @@ enum MHD_Result page_content_post(struct web *w, const char *action)
 	} else if (base && strcmp(action, "session") == 0) {
 		json_t *s = content_row_session(form_lookup, (void *)(uintptr_t)w->form, 0, &e);
 		json_t *arr = json_object_get(base, "sessions");
-		if (s && json_is_array(arr))
-			json_array_append_new(arr, s);
-		else
+		/* With an index the form edits that session; without, it adds one. */
+		const char *index = form_get(w->form, "index");
+		char *end = NULL;
+		unsigned long i = index && index[0] ? strtoul(index, &end, 10) : 0;
+		if (index && index[0] && (*end || i >= json_array_size(arr))) {
+			row_error(&e, 0, "index", "there is no such session (the page may be out of date)");
 			json_decref(s);
+		} else if (s && json_is_array(arr) && index && index[0]) {
+			json_array_set_new(arr, i, s);
+		} else if (s && json_is_array(arr)) {
+			json_array_append_new(arr, s);
+		} else {
+			json_decref(s);
+		}
 	} else if (base && strcmp(action, "session-delete") == 0) {
 		const char *index = form_get(w->form, "index");
 		json_t *arr = json_object_get(base, "sessions");

@@ -366,6 +366,26 @@ def content_flow(b, office, token, label):
     b.one("#save-session").click()
     wait_until(lambda: b.css("#published"), 10, "the session published")
     check(content_version(office) == v0 + 2, "a version for the session")
+    # The same session edited in place: its form comes filled, the edit
+    # replaces it (no second row), and kiosks get the new place and time.
+    _, _, raw = office.request("GET", "/v1/content", token=token)
+    sessions = json.loads(raw)["sessions"]
+    idx = [s["place"] for s in sessions].index("公民館 %s" % label)
+    b.get(office.url + "/content?edit_session=%d" % idx)
+    check(b.one("#session-form #f-place").get_attribute("value") == "公民館 %s" % label,
+          "the edit form is filled")
+    check(b.one("#session-form #f-start").get_attribute("value") == "10:00", "with the start time")
+    b.one("#session-form #f-place").clear()
+    b.one("#session-form #f-place").send_keys("図書館 %s" % label)
+    b.d.execute_script("document.getElementById('f-end').value = '13:00';")
+    b.one("#save-session").click()
+    wait_until(lambda: b.css("#published"), 10, "the edited session published")
+    check(content_version(office) == v0 + 3, "a version for the edit")
+    _, _, raw = office.request("GET", "/v1/content", token=token)
+    after = json.loads(raw)["sessions"]
+    check(len(after) == len(sessions), "edited in place, not added: %d -> %d" % (len(sessions), len(after)))
+    check(after[idx]["place"] == "図書館 %s" % label and after[idx]["end"] == "13:00",
+          "kiosks get the edited session: %r" % after[idx])
     # An import with bad rows: rejected whole, every bad line named.
     bad = os.path.join(office.dir, "sessions-bad.csv")
     with open(bad, "w", encoding="utf-8-sig", newline="") as f:
@@ -383,7 +403,7 @@ def content_flow(b, office, token, label):
     for want in ("line 3, date", "line 4, end", "line 4, place", "line 4, lat"):
         check(want in errors, "%s in %r" % (want, errors))
     check("line 2" not in errors, "a good line is not blamed")
-    check(content_version(office) == v0 + 2, "nothing published by a bad import")
+    check(content_version(office) == v0 + 3, "nothing published by a bad import")
     b.shot("content-import-errors-" + label)
     # The same file in Shift_JIS as Excel saves it, corrected: published.
     good = os.path.join(office.dir, "sessions.csv")

@@ -39,7 +39,7 @@ static void reset_database(void)
 		PGconn *c = PQconnectdb(url);
 		assert_int_equal(PQstatus(c), CONNECTION_OK);
 		PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP TABLE IF EXISTS days, "
-					"card_events, content, content_base, kiosks, officed_schema CASCADE");
+					"card_events, content, content_base, kiosks, users, settings, officed_schema CASCADE");
 		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 		PQclear(r);
 		PQfinish(c);
@@ -426,6 +426,38 @@ static void test_days_listed_in_order(void **state)
 	assert_int_equal(storage_ping(s), 0);
 }
 
+/* The dashboard's logins and the deployment's session key. */
+static void test_users_and_secrets(void **state)
+{
+	struct storage *s = *state;
+	char hash[STORAGE_PASSWORD_HASH_MAX];
+	bool found = true;
+	assert_int_equal(storage_user_get(s, "alice", hash, &found), 0);
+	assert_false(found);
+	assert_int_equal(storage_user_put(s, "alice", "scrypt$1", 100, false), 0);
+	assert_int_not_equal(storage_user_put(s, "alice", "scrypt$2", 101, false), 0);
+	assert_non_null(strstr(storage_error(s), "exists"));
+	assert_int_not_equal(storage_user_put(s, "bob", "scrypt$2", 101, true), 0);
+	assert_int_equal(storage_user_put(s, "alice", "scrypt$3", 102, true), 0);
+	assert_int_equal(storage_user_get(s, "alice", hash, &found), 0);
+	assert_true(found);
+	assert_string_equal(hash, "scrypt$3");
+	assert_int_not_equal(storage_user_put(s, "bad name", "x", 1, false), 0);
+	assert_int_equal(storage_user_remove(s, "alice"), 0);
+	assert_int_not_equal(storage_user_remove(s, "alice"), 0);
+	uint8_t a[32], b[32];
+	assert_int_equal(storage_secret(s, "session_key", a, sizeof(a)), 0);
+	assert_int_equal(storage_secret(s, "session_key", b, sizeof(b)), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	/* A second handle (another instance) gets the same key. */
+	struct storage *other = NULL;
+	char err[512];
+	assert_int_equal(storage_open(url, &other, err, sizeof(err)), 0);
+	assert_int_equal(storage_secret(other, "session_key", b, sizeof(b)), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	storage_close(other);
+}
+
 int main(void)
 {
 	log_init("test_office_storage", LOG_LEVEL_ERROR);
@@ -439,6 +471,7 @@ int main(void)
 		T(test_site_stock),
 		T(test_card_events_publish),
 		T(test_days_listed_in_order),
+		T(test_users_and_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
