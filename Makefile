@@ -6,6 +6,7 @@
 #   make check-asan the same tests under AddressSanitizer + UBSan
 #   make install    install (honours DESTDIR and PREFIX)
 #   make deps       install missing Debian packages (as root) or print the command
+#   make deb        Debian packages (ARCH=amd64|arm64|armhf); check-packages, check-cross
 #
 # WERROR=1 turns warnings into errors (CI sets it). CC=clang builds with clang.
 
@@ -22,7 +23,7 @@ SAN        ?=
 
 # Libraries are found with pkg-config; evaluated lazily so that `make deps`
 # works on a machine that has none of them yet.
-FIRMWARE_PKGS := inih sqlite3 libcrypto jansson libnfc freetype2 libqrencode libpng libcurl zlib
+FIRMWARE_PKGS := inih sqlite3 libcrypto jansson libnfc freetype2 libqrencode libpng libcurl zlib libgpiod
 # officed's own: the HTTP server (GnuTLS inside) and PostgreSQL's client.
 OFFICE_PKGS   := libmicrohttpd libpq gnutls
 TEST_PKGS     := cmocka
@@ -228,5 +229,8 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+# Debian packages, cross builds for arm64/armhf, their checks.
+include mk/deb.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

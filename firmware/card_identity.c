@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -17,14 +19,44 @@
 	"the deployment key is made once per deployment with \"kioskctl keygen FILE\" on the " \
 	"card-issuing station and installed on every kiosk with mode 0600 (see docs/install.md)"
 
+/*
+ * The exact command that installs the key, with the user kioskd runs as
+ * (under systemd, the package's "kioskd"), so the journal line can be
+ * followed as it stands.
+ */
+static void key_install_howto(const char *path, char *out, size_t len)
+{
+	char user[64] = "kioskd", group[64] = "kioskd";
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found) == 0 && found)
+		snprintf(user, sizeof(user), "%s", found->pw_name);
+	/* The group by its own name: nobody's group is nogroup, not nobody. */
+	struct group gr, *gfound = NULL;
+	if (getgrgid_r(getegid(), &gr, buf, sizeof(buf), &gfound) == 0 && gfound)
+		snprintf(group, sizeof(group), "%s", gfound->gr_name);
+	snprintf(out, len,
+		 "the deployment key is made once per deployment, never on a kiosk: on the "
+		 "card-issuing station run \"kioskctl keygen card.key\", back it up offline, "
+		 "then on this kiosk run \"install -m 0600 -o %s -g %s card.key %s\" "
+		 "(docs/install.md)",
+		 user, group, path);
+}
+
 int card_key_load(const char *path, struct card_key *key, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			snprintf(err, errlen, "no deployment key at %s: %s", path, KEY_HOWTO);
+		int saved = errno;
+		char howto[384];
+		key_install_howto(path, howto, sizeof(howto));
+		if (saved == ENOENT)
+			snprintf(err, errlen, "no deployment key at %s: %s", path, howto);
+		else if (saved == EACCES)
+			snprintf(err, errlen, "cannot read deployment key %s: %s: it must belong to the "
+				 "user kioskd runs as: %s", path, strerror(saved), howto);
 		else
-			snprintf(err, errlen, "cannot open deployment key %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot open deployment key %s: %s", path, strerror(saved));
 		return -1;
 	}
 	struct stat st;

@@ -21,10 +21,14 @@
 #include "control.h"
 #include "event_loop.h"
 #include "kiosk.h"
+#include "kiosk_gpio.h"
 #include "log.h"
+#include "loop_wedge.h"
 #include "nfc.h"
 #include "reader_thread.h"
+#include "service.h"
 #include "sync_client.h"
+#include "tz.h"
 
 #define DEFAULT_CONFIG "/etc/kioskd/kioskd.conf"
 #define MAINTENANCE_FIRST_MS 5000
@@ -41,6 +45,7 @@ struct daemon_state {
 	struct reader_thread *reader;
 	struct control_server *control;
 	int signal_fd;
+	struct service *service; /* systemd: READY, STATUS, watchdog */
 };
 
 static void usage(FILE *out)
@@ -244,8 +249,14 @@ static void reload(struct daemon_state *d)
 	int display_fd = kiosk_display_fd(&d->kiosk);
 	if (display_fd >= 0)
 		event_loop_remove(d->loop, display_fd);
+	struct kiosk_config *before = malloc(sizeof(*before));
+	if (before)
+		*before = d->kiosk.cfg;
 	kiosk_apply_config(&d->kiosk, &cfg);
 	kiosk_display_reload(&d->kiosk);
+	if (before)
+		kiosk_gpio_reload(&d->kiosk, before);
+	free(before);
 	display_fd = kiosk_display_fd(&d->kiosk);
 	if (display_fd >= 0 && event_loop_add(d->loop, display_fd, EPOLLIN, on_display_news, d) != 0)
 		log_error("display: event loop: %s", strerror(errno));
@@ -255,6 +266,7 @@ static void reload(struct daemon_state *d)
 		start_reader(d);
 	}
 	restart_sync(d);
+	service_status_changed(d->service);
 	log_info("reload: done");
 }
 
@@ -397,6 +409,9 @@ int main(int argc, char **argv)
 	if (ensure_data_dir(cfg.data_dir) != 0)
 		return 1;
 
+	/* Before any thread: setting TZ the first time may move the environment
+	 * under the reader thread's getenv (found by test_gpio under ASan). */
+	tz_init(cfg.timezone);
 	nfc_global_init();
 	/* Before any thread starts: libcurl's global setup is not thread-safe. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -431,7 +446,9 @@ int main(int argc, char **argv)
 	}
 	d.kiosk.emit = control_broadcast;
 	d.kiosk.emit_ctx = d.control;
+	d.kiosk.loop = d.loop;
 	start_display(&d);
+	kiosk_gpio_start(&d.kiosk, d.loop);
 	restart_sync(&d);
 
 	if (start_reader(&d) != 0 ||
@@ -443,12 +460,16 @@ int main(int argc, char **argv)
 	} else {
 		log_info("kioskd %s started: kiosk %s, site %s, reader %s, control %s", KIOSK_VERSION,
 			 cfg.kiosk_id, cfg.site_id, cfg.reader.connection, cfg.control.socket_path);
+		loop_wedge_start(d.loop);
+		d.service = service_start(d.loop, &d.kiosk);
 		if (event_loop_run(d.loop) != 0) {
 			log_error("event loop: %s", strerror(errno));
 			rc = 1;
 		}
 	}
 
+	service_stop(d.service);
+	loop_wedge_stop(d.loop);
 	stop_reader(&d);
 	stop_sync(&d);
 	if (kiosk_display_fd(&d.kiosk) >= 0)

@@ -25,21 +25,31 @@ sim="$top/$build/pn532-sim"
 
 # The office: a local officed on SQLite, with this kiosk registered (its
 # token, printed once by `officed kiosk add`, kept in tmp/run/office.token)
-# and the example content published, so taps reach the office's counts.
+# and the example content published, so taps reach the office's counts;
+# a dashboard login "office" whose password is made once and kept in
+# tmp/run/office.password, and the help pages at this office's own URL.
 officed="$top/$build/officed"
 office_port=${OFFICE_PORT:-8490}
 office_conf="$run/officed.conf"
 office_token="$run/office.token"
+office_password="$run/office.password"
 cat >"$office_conf" <<CONF
 [server]
 listen = 127.0.0.1:$office_port
 [storage]
 database = sqlite:$run/office.db
+[dashboard]
+public_url = HTTP://127.0.0.1:$office_port
 CONF
 if ! "$officed" -c "$office_conf" kiosk list 2>/dev/null | grep -q '^sim-kiosk-1 '; then
 	(umask 077 && "$officed" -c "$office_conf" kiosk add sim-kiosk-1 --site 12 \
 		>"$office_token" 2>/dev/null)
 	"$officed" -c "$office_conf" content import "$top/firmware/content.example.json" >/dev/null
+fi
+if [ ! -s "$office_password" ]; then
+	(umask 077 && od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$office_password")
+	"$officed" -c "$office_conf" user remove office >/dev/null 2>&1 || true
+	"$officed" -c "$office_conf" user add office <"$office_password" 2>/dev/null
 fi
 "$officed" -c "$office_conf" 2>"$run/officed.log" &
 officed_pid=$!
@@ -99,13 +109,21 @@ cat <<MSG
       $build/pn532-sim ctl --control $run/pn532.ctl tap --uid 3c5d7e9f --type classic
       $build/pn532-sim ctl --control $run/pn532.ctl fault garbage
 
+  The fake GPIO (buzzer, LEDs, relay) records every change in $run/gpio.log;
+  press the help button:
+      echo "press help_button" > $run/gpio.ctl; echo "release help_button" > $run/gpio.ctl
+
   Staff commands:
       $build/kioskctl -s $sock status
+      $build/kioskctl -s $sock staff enroll      (then tap the staff card)
       $build/kioskctl -s $sock log
       $build/kioskctl -s $sock restock 10
       $build/kioskctl -s $sock export csv > counts.csv
 
-  The office (officed, http://127.0.0.1:$office_port, log $run/officed.log):
+  The office's dashboard: http://127.0.0.1:$office_port/
+      log in as "office", password $(cat "$office_password")
+      (tap cards and watch the figures move; a kiosk's help QR opens /S/12)
+  The office (officed, log $run/officed.log):
       $build/officed -c $office_conf kiosk list
       $build/kioskctl -s $sock sync now
 
