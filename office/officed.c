@@ -363,6 +363,10 @@ static int serve(struct office *o)
 {
 	char err[512];
 	char *cert = NULL, *key = NULL;
+	/* TZ is set once here, before any thread: setenv while another thread
+	 * (libpq, GnuTLS) reads the environment is a race (kioskd's ASan run
+	 * caught one). Every later call names this same zone: no setenv. */
+	tz_init(o->cfg.timezone);
 	if (o->cfg.tls_cert[0]) {
 		cert = read_file(o->cfg.tls_cert, PEM_MAX, false, err, sizeof(err));
 		key = cert ? read_file(o->cfg.tls_key, PEM_MAX, true, err, sizeof(err)) : NULL;
