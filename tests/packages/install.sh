@@ -459,6 +459,83 @@ upgraded_serves_store() {
 	stop_by_pid
 }
 
+# BOOT_TEST=1 (make check-boot): the root booted with systemd as PID 1
+# (systemd-nspawn -b), the units as systemd runs them: kioskd.service
+# started (Type=notify: active only after READY=1), as its own user, with
+# no capabilities, NoNewPrivs and a seccomp filter; then its event loop
+# wedged through the test hook (a drop-in sets KIOSKD_TEST_WEDGE and
+# WatchdogSec=4s): systemd's watchdog kills it and Restart= brings it back.
+# Not in CI: a container needs the host's cgroups, which a CI runner's
+# chroot may not have. officed is masked for the boot: the upgrade case
+# deleted its conffile on purpose.
+booted_under_systemd() {
+	stop_kioskd
+	unmount_all "$root"
+	unit=$root/etc/systemd/system
+	mkdir -p "$unit/kioskd.service.d"
+	cat >"$unit/kioskd.service.d/boot-test.conf" <<'UNIT'
+[Service]
+WatchdogSec=4s
+Environment=KIOSKD_TEST_WEDGE=/var/lib/kioskd/wedge.fifo
+ExecStartPre=+/bin/sh -c 'test -p /var/lib/kioskd/wedge.fifo || { mkfifo -m 0600 /var/lib/kioskd/wedge.fifo && chown kioskd:kioskd /var/lib/kioskd/wedge.fifo; }'
+UNIT
+	cat >"$unit/boot-test.service" <<'UNIT'
+[Unit]
+Description=install.sh's boot probe
+After=kioskd.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh /root/boot-probe.sh
+UNIT
+	cat >"$root/root/boot-probe.sh" <<'PROBE'
+out=/root/boot-probe.txt
+until_ok() { n=0; until "$@" >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 600 ] || return 1; sleep 0.1; done; }
+{
+	until_ok systemctl is-active --quiet kioskd.service && echo "active=yes"
+	systemctl show kioskd.service -p NRestarts -p User -p StatusText
+	pid=$(systemctl show -p MainPID --value kioskd.service)
+	echo "uid=$(awk '/^Uid:/ { print $2 }' /proc/$pid/status)"
+	grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$pid/status
+	until_ok kioskctl -s /run/kioskd/control.sock status && echo "status=answers"
+	echo 60000 >/var/lib/kioskd/wedge.fifo
+	n=0
+	until [ "$(systemctl show -p NRestarts --value kioskd.service)" -ge 1 ]; do
+		n=$((n + 1)); [ $n -lt 600 ] || break; sleep 0.1
+	done
+	echo "restarts=$(systemctl show -p NRestarts --value kioskd.service)"
+	until_ok kioskctl -s /run/kioskd/control.sock status && echo "status_after=answers"
+	journalctl -b -u kioskd.service --no-pager | grep -c 'Watchdog timeout' | sed 's/^/watchdog_timeouts=/'
+	echo "newpid=$(systemctl show -p MainPID --value kioskd.service)"
+	echo "oldpid=$pid"
+} >$out 2>&1
+systemctl poweroff
+PROBE
+	rm -f "$root/root/boot-probe.txt"
+	timeout 300 systemd-nspawn --quiet --register=no --keep-unit -D "$root" -b \
+		--console=pipe -- systemd.mask=officed.service systemd.wants=boot-test.service \
+		>"$work/nspawn.log" 2>&1 </dev/null || true
+	rm -rf "$unit/kioskd.service.d" "$unit/boot-test.service" "$root/root/boot-probe.sh" \
+		"$root/var/lib/kioskd/wedge.fifo"
+	mount_root "$root"
+	[ -f "$root/root/boot-probe.txt" ] || { tail -20 "$work/nspawn.log"; return 1; }
+	r=$root/root/boot-probe.txt
+	cat "$r"
+	v() { sed -n "s/^$1[=:][[:space:]]*//p" "$r" | head -1; }
+	expect "active after READY=1" yes "$(v active)"
+	expect "User=" kioskd "$(v User)"
+	expect "kioskd's uid" "$(chr "$root" id -u kioskd)" "$(v uid)"
+	expect "CapEff" 0000000000000000 "$(v CapEff)"
+	expect "CapBnd" 0000000000000000 "$(v CapBnd)"
+	expect "NoNewPrivs" 1 "$(v NoNewPrivs)"
+	expect "Seccomp (2: filter)" 2 "$(v Seccomp)"
+	expect "kioskctl status" answers "$(v status)"
+	expect "systemd's watchdog timeouts" 1 "$(v watchdog_timeouts)"
+	expect "restarts" 1 "$(v restarts)"
+	expect "kioskctl status after the restart" answers "$(v status_after)"
+	[ "$(v newpid)" != "$(v oldpid)" ] || { echo "the same kioskd after the restart"; return 1; }
+	rm -f "$r"
+}
+
 remove() {
 	stop_kioskd
 	chr "$root" apt-get remove -y -q kioskd officed >"$work/apt.log" 2>&1 || { tail -30 "$work/apt.log"; return 1; }
@@ -523,6 +600,9 @@ t "apt upgrades both to $v2 over the store (new kioskd.conf, officed.conf delete
 t "kiosk.db.before-upgrade is the store exactly as it was before the upgrade" pre_upgrade_copy
 t "the user's kioskd.conf, the key, the modes and the units survive the upgrade" conffile_kept
 t "the upgraded kioskd serves the same store" upgraded_serves_store
+if [ "${BOOT_TEST:-}" = 1 ]; then
+	t "booted under systemd: kioskd.service ready, sandboxed; a wedged loop is killed by the watchdog and restarted" booted_under_systemd
+fi
 t "apt-get remove keeps the store, the key and the conffiles, masks the units" remove
 t "apt-get purge removes conffiles, enablement and masks, keeps store, key, users" purge
 
