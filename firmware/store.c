@@ -1054,3 +1054,29 @@ int store_set_error(struct store *s, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+
+int store_fail_db(struct store *s, const char *what)
+{
+	return store_set_error(s, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_prepare(struct store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_set_error(s, "preparing %s: %s", what, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return st;
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_set_error(s, "%s: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}

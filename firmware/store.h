@@ -219,8 +219,15 @@ int store_commit_help(struct store *store, const struct store_stamp *when, int64
  * message (returns -1). Nothing else should reach past this interface.
  */
 struct sqlite3;
+struct sqlite3_stmt;
 struct sqlite3 *store_sqlite(struct store *store);
 int store_set_error(struct store *store, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* store_set_error() with "WHAT: SQLite's last message". Returns -1. */
+int store_fail_db(struct store *store, const char *what);
+/* A prepared statement, or NULL with "preparing WHAT: ..." as the error. */
+struct sqlite3_stmt *store_prepare(struct store *store, const char *sql, const char *what);
+/* Runs SQL without results; on failure the error names the SQL. Returns 0 or -1. */
+int store_exec(struct store *store, const char *sql);
 
 /*
  * Test-only: called at named points inside a commit ("in_transaction"),

@@ -17,31 +17,10 @@
 #define COUNTER_PARAM(name) "?,"
 #define COUNTER_ADD(name) #name " = " #name " + excluded." #name ","
 
-static int fail_db(struct store *s, const char *what)
-{
-	return store_set_error(s, "%s: %s", what, sqlite3_errmsg(store_sqlite(s)));
-}
-
-static sqlite3_stmt *prepare(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL) != SQLITE_OK) {
-		fail_db(s, "preparing a sync statement");
-		return NULL;
-	}
-	return st;
-}
-
-static int exec(struct store *s, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(store_sqlite(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
-		store_set_error(s, "%s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
+/* The store's shared helpers, under the short names this file uses. */
+static int fail_db(struct store *s, const char *what) { return store_fail_db(s, what); }
+static sqlite3_stmt *prepare(struct store *s, const char *sql) { return store_prepare(s, sql, "a sync statement"); }
+static int exec(struct store *s, const char *sql) { return store_exec(s, sql); }
 
 static int begin(struct store *s) { return exec(s, "BEGIN IMMEDIATE"); }
 
