@@ -137,6 +137,9 @@ void kiosk_maintenance(struct kiosk *k);
  * "watch" is handled by the control socket itself.
  */
 json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor);
+/* A refused command's answer, {"ok": false, "error": MESSAGE}, for the
+ * command handlers in kiosk_*.c. */
+json_t *kiosk_command_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * The screen and the content bundle (kiosk_display.c). kiosk_display_start()

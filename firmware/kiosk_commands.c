@@ -27,10 +27,9 @@
 #define MAX_SETS 100000
 #define MAX_LOG_EVENTS 10000
 
-static json_t *error_response(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *error_response(const char *fmt, ...)
+json_t *kiosk_command_error(const char *fmt, ...)
 {
-	char msg[256];
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -47,14 +46,14 @@ static int int_field(json_t *req, const char *name, bool required, json_int_t de
 	json_t *v = json_object_get(req, name);
 	if (!v) {
 		if (required) {
-			*err = error_response("\"%s\" is required", name);
+			*err = kiosk_command_error("\"%s\" is required", name);
 			return -1;
 		}
 		*out = def;
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		*err = error_response("\"%s\" must be a whole number from %lld to %lld", name,
+		*err = kiosk_command_error("\"%s\" must be a whole number from %lld to %lld", name,
 				      (long long)min, (long long)max);
 		return -1;
 	}
@@ -70,7 +69,7 @@ static int string_field(json_t *req, const char *name, const char **out, json_t 
 	if (!v)
 		return 0;
 	if (!json_is_string(v)) {
-		*err = error_response("\"%s\" must be a string", name);
+		*err = kiosk_command_error("\"%s\" must be a string", name);
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -187,7 +186,7 @@ static json_t *cmd_status(struct kiosk *k)
 	if (store_stock(k->store, &stock) != 0 || store_day(k->store, today, &day) != 0 ||
 	    store_days_sum(k->store, month_start, today, &month) != 0) {
 		json_decref(r);
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	}
 	json_object_set_new(r, "stock", json_pack("{s:I, s:I, s:b}", "level", (json_int_t)stock,
 						  "low_water", (json_int_t)k->cfg.stock.low_water,
@@ -208,7 +207,7 @@ static json_t *need_store(struct kiosk *k)
 {
 	if (k->store || kiosk_store_retry(k))
 		return NULL;
-	return error_response("store unavailable: %s", k->store_error);
+	return kiosk_command_error("store unavailable: %s", k->store_error);
 }
 
 static json_t *cmd_restock(struct kiosk *k, json_t *req, const char *actor)
@@ -221,7 +220,7 @@ static json_t *cmd_restock(struct kiosk *k, json_t *req, const char *actor)
 	store_stamp_now(&stamp, k->cfg.timezone);
 	int64_t seq, after;
 	if (store_restock(k->store, sets, actor, &stamp, &seq, &after) != 0)
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	log_info("restock: %lld sets added by %s; stock now %lld", (long long)sets, actor,
 		 (long long)after);
 	kiosk_gpio_refresh(k);
@@ -241,7 +240,7 @@ static json_t *cmd_stock_set(struct kiosk *k, json_t *req, const char *actor)
 	int64_t seq, before = 0;
 	if (store_stock(k->store, &before) != 0 ||
 	    store_stock_set(k->store, level, actor, &stamp, &seq) != 0)
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	log_info("stock set to %lld by %s", (long long)level, actor);
 	kiosk_gpio_refresh(k);
 	/* Crossing the low-water mark is news the office hears at once. */
@@ -289,7 +288,7 @@ static json_t *cmd_log(struct kiosk *k, json_t *req)
 	clock_read(&now);
 	int64_t since = 0;
 	if (since_text && parse_since(k, since_text, now.wall, &since) != 0)
-		return error_response("\"since\" must be a date (2026-11-01), a date and time "
+		return kiosk_command_error("\"since\" must be a date (2026-11-01), a date and time "
 				      "(2026-11-01 10:00) or an age (30m, 24h, 7d)");
 	struct log_ctx ctx = {k, json_array()};
 	/* The newest `limit` events: count back from the end when no start is given. */
@@ -297,13 +296,13 @@ static json_t *cmd_log(struct kiosk *k, json_t *req)
 		int64_t last = 0;
 		if (store_last_seq(k->store, &last) != 0) {
 			json_decref(ctx.events);
-			return error_response("store: %s", store_error(k->store));
+			return kiosk_command_error("store: %s", store_error(k->store));
 		}
 		after_seq = last > limit ? last - limit : 0;
 	}
 	if (store_events_each(k->store, since, after_seq, limit, add_event, &ctx) != 0) {
 		json_decref(ctx.events);
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	}
 	json_t *r = ok_response();
 	json_object_set_new(r, "events", ctx.events);
@@ -329,14 +328,14 @@ static json_t *cmd_export(struct kiosk *k, json_t *req)
 	    string_field(req, "to", &to, &err) != 0)
 		return err;
 	if (from && !valid_date(from))
-		return error_response("\"from\" must be a date as YYYY-MM-DD");
+		return kiosk_command_error("\"from\" must be a date as YYYY-MM-DD");
 	if (to && !valid_date(to))
-		return error_response("\"to\" must be a date as YYYY-MM-DD");
+		return kiosk_command_error("\"to\" must be a date as YYYY-MM-DD");
 	json_t *days = json_array();
 	if (store_days_each(k->store, from ? from : "0000-00-00", to ? to : "9999-99-99", add_day,
 			    days) != 0) {
 		json_decref(days);
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	}
 	json_t *r = ok_response();
 	json_object_set_new(r, "days", days);
@@ -347,7 +346,7 @@ static json_t *cmd_export(struct kiosk *k, json_t *req)
 static json_t *cmd_sync_now(struct kiosk *k)
 {
 	if (!k->sync)
-		return error_response("%s", k->cfg.office.url[0]
+		return kiosk_command_error("%s", k->cfg.office.url[0]
 						    ? (k->sync_why_not[0] ? k->sync_why_not
 									  : "the sync client is not running")
 						    : "no office is configured ([office] url)");
@@ -369,14 +368,14 @@ static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
 	    string_field(req, "card_id", &id, &err) != 0)
 		return err;
 	if (!action || (strcmp(action, "issue") != 0 && strcmp(action, "revoke") != 0))
-		return error_response("\"action\" must be \"issue\" or \"revoke\"");
+		return kiosk_command_error("\"action\" must be \"issue\" or \"revoke\"");
 	/* No card_id: the next tapped card (kiosk_staff.h). */
 	if (!json_object_get(req, "card_id"))
 		return kiosk_next_tap_start(k, strcmp(action, "issue") == 0 ? NEXT_TAP_ISSUE
 									     : NEXT_TAP_REVOKE,
 					    req, actor);
 	if (!id || strlen(id) != CARD_ID_HEX_LEN || strspn(id, "0123456789abcdef") != CARD_ID_HEX_LEN)
-		return error_response("\"card_id\" must be a card_id: 32 lowercase hex digits");
+		return kiosk_command_error("\"card_id\" must be a card_id: 32 lowercase hex digits");
 	card_id_t card;
 	memcpy(card.hex, id, CARD_ID_HEX_LEN + 1);
 	const char *status = strcmp(action, "issue") == 0 ? "issued" : "revoked";
@@ -384,15 +383,15 @@ static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
 	clock_read(&now);
 	struct policy_card flags;
 	if (store_card_flags(k->store, &card, &flags) != 0)
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	if (flags.staff)
-		return error_response("%s is a staff card; remove it first (kioskctl staff remove %s)",
+		return kiosk_command_error("%s is a staff card; remove it first (kioskctl staff remove %s)",
 				      card.hex, card.hex);
 	int64_t log_id = 0;
 	if (store_card_event(k->store, &card, status, now.wall) != 0 ||
 	    store_staff_log(k->store, strcmp(action, "issue") == 0 ? "issue" : "revoke", &card,
 			    actor, now.wall, &log_id) != 0)
-		return error_response("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	/* A recipient's card_id stays out of the daemon's log: the staff log has it. */
 	log_info("a card was %s by %s (staff log entry %lld)", status, actor, (long long)log_id);
 	sync_client_changed(k->sync);
@@ -402,10 +401,10 @@ static json_t *cmd_card(struct kiosk *k, json_t *req, const char *actor)
 json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 {
 	if (!json_is_object(request))
-		return error_response("a request is one JSON object");
+		return kiosk_command_error("a request is one JSON object");
 	json_t *cmd = json_object_get(request, "cmd");
 	if (!json_is_string(cmd))
-		return error_response("\"cmd\" (a string) is required");
+		return kiosk_command_error("\"cmd\" (a string) is required");
 	const char *name = json_string_value(cmd);
 	if (strcmp(name, "status") == 0)
 		return cmd_status(k);
@@ -431,10 +430,10 @@ json_t *kiosk_command(struct kiosk *k, json_t *request, const char *actor)
 		if (string_field(request, "path", &path, &err) != 0)
 			return err;
 		if (!path)
-			return error_response("\"path\" is required");
+			return kiosk_command_error("\"path\" is required");
 		return kiosk_content_import(k, path, actor);
 	}
-	return error_response("unknown command \"%.40s\" (status, watch, restock, stock_set, log, "
+	return kiosk_command_error("unknown command \"%.40s\" (status, watch, restock, stock_set, log, "
 			      "export, help, content_import, sync_now, card, staff)",
 			      name);
 }

@@ -241,16 +241,6 @@ json_t *kiosk_help(struct kiosk *k, const char *actor)
 			 counted, "seq", (json_int_t)seq, "seconds", (int)seconds);
 }
 
-static json_t *refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *refuse(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
 
 /* Reads a regular file of at most CONTENT_MAX_BYTES. Returns NULL with err set. */
 static char *read_bundle(const char *path, size_t *len, char *err, size_t errlen)
@@ -307,25 +297,25 @@ json_t *kiosk_content_import(struct kiosk *k, const char *path, const char *acto
 	struct kiosk_display *kd = k->display;
 	const char *current = kd && kd->content_version[0] ? kd->content_version : "none";
 	if (path[0] != '/')
-		return refuse("\"path\" must be an absolute path");
+		return kiosk_command_error("\"path\" must be an absolute path");
 	char err[320] = "";
 	size_t len = 0;
 	char *json = read_bundle(path, &len, err, sizeof(err));
 	if (!json) {
 		log_warn("content: import by %s refused: %s", actor, err);
-		return refuse("%s", err);
+		return kiosk_command_error("%s", err);
 	}
 	struct content *c = NULL;
 	if (content_parse(json, len, &c, err, sizeof(err)) != 0) {
 		free(json);
 		log_warn("content: bundle from %s rejected (imported by %s): %s; version %s stays in "
 			 "use", path, actor, err, current);
-		return refuse("content rejected: %s; version %s stays in use", err, current);
+		return kiosk_command_error("content rejected: %s; version %s stays in use", err, current);
 	}
 	if (!k->store && !kiosk_store_retry(k)) {
 		free(json);
 		content_free(c);
-		return refuse("store unavailable: %s", k->store_error);
+		return kiosk_command_error("store unavailable: %s", k->store_error);
 	}
 	struct store_content_cards cards = {
 		.issued = (const char(*)[33])c->issued_cards, .n_issued = c->n_issued_cards,
@@ -337,7 +327,7 @@ json_t *kiosk_content_import(struct kiosk *k, const char *path, const char *acto
 	free(json);
 	if (rc != 0) {
 		content_free(c);
-		return refuse("store: %s", store_error(k->store));
+		return kiosk_command_error("store: %s", store_error(k->store));
 	}
 	json_t *r = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I}", "ok", 1, "version", c->version,
 			      "hotlines", (json_int_t)c->n_hotlines, "windows",

@@ -19,16 +19,6 @@
 
 #define STAFF_LOG_MAX 1000
 
-static json_t *error_response(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *error_response(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
 
 static void emit(struct kiosk *k, json_t *event)
 {
@@ -41,7 +31,7 @@ static json_t *need_store(struct kiosk *k)
 {
 	if (k->store || kiosk_store_retry(k))
 		return NULL;
-	return error_response("store unavailable: %s", k->store_error);
+	return kiosk_command_error("store unavailable: %s", k->store_error);
 }
 
 static bool parse_card_id(json_t *req, card_id_t *out, json_t **err)
@@ -50,7 +40,7 @@ static bool parse_card_id(json_t *req, card_id_t *out, json_t **err)
 	const char *id = json_string_value(v);
 	if (!id || strlen(id) != CARD_ID_HEX_LEN ||
 	    strspn(id, "0123456789abcdef") != CARD_ID_HEX_LEN) {
-		*err = error_response("\"card_id\" must be a card_id: 32 lowercase hex digits");
+		*err = kiosk_command_error("\"card_id\" must be a card_id: 32 lowercase hex digits");
 		return false;
 	}
 	memcpy(out->hex, id, CARD_ID_HEX_LEN + 1);
@@ -122,22 +112,22 @@ json_t *kiosk_next_tap_start(struct kiosk *k, enum next_tap_action action, json_
 	if (t) {
 		if (!json_is_integer(t) || json_integer_value(t) < 1 ||
 		    json_integer_value(t) > NEXT_TAP_MAX_SECONDS)
-			return error_response("\"timeout\" must be a whole number of seconds from 1 to %d",
+			return kiosk_command_error("\"timeout\" must be a whole number of seconds from 1 to %d",
 					      NEXT_TAP_MAX_SECONDS);
 		seconds = json_integer_value(t);
 	}
 	int64_t now = clock_monotonic_ms();
 	if (n->action != NEXT_TAP_NONE && now < n->deadline_ms)
-		return error_response("another staff command (%s, asked by %s) is waiting for a tap "
+		return kiosk_command_error("another staff command (%s, asked by %s) is waiting for a tap "
 				      "for %lld s more; try again then",
 				      action_name(n->action), n->actor,
 				      (long long)((n->deadline_ms - now + 999) / 1000));
 	if (!k->loop)
-		return error_response("no event loop: next-tap commands need kioskd");
+		return kiosk_command_error("no event loop: next-tap commands need kioskd");
 	if (n->timer < 0) {
 		n->timer = event_loop_add_timer(k->loop, seconds * 1000, 0, on_next_tap_timeout, k);
 		if (n->timer < 0)
-			return error_response("cannot start a timer: %s", strerror(errno));
+			return kiosk_command_error("cannot start a timer: %s", strerror(errno));
 	} else {
 		struct itimerspec spec;
 		memset(&spec, 0, sizeof(spec));
@@ -304,14 +294,14 @@ json_t *kiosk_staff_command(struct kiosk *k, json_t *req, const char *actor)
 		return err;
 	const char *action = json_string_value(json_object_get(req, "action"));
 	if (!action)
-		return error_response("\"action\" must be \"enroll\", \"list\", \"remove\" or \"log\"");
+		return kiosk_command_error("\"action\" must be \"enroll\", \"list\", \"remove\" or \"log\"");
 	if (strcmp(action, "enroll") == 0)
 		return kiosk_next_tap_start(k, NEXT_TAP_ENROLL, req, actor);
 	if (strcmp(action, "list") == 0) {
 		json_t *cards = json_array();
 		if (store_staff_each(k->store, add_staff_card, cards) != 0) {
 			json_decref(cards);
-			return error_response("store: %s", store_error(k->store));
+			return kiosk_command_error("store: %s", store_error(k->store));
 		}
 		return json_pack("{s:b, s:o}", "ok", 1, "cards", cards);
 	}
@@ -323,9 +313,9 @@ json_t *kiosk_staff_command(struct kiosk *k, json_t *req, const char *actor)
 		clock_read(&now);
 		bool removed = false;
 		if (store_staff_remove(k->store, &card, actor, now.wall, &removed) != 0)
-			return error_response("store: %s", store_error(k->store));
+			return kiosk_command_error("store: %s", store_error(k->store));
 		if (!removed)
-			return error_response("%s is not a staff card (kioskctl staff list shows them)",
+			return kiosk_command_error("%s is not a staff card (kioskctl staff list shows them)",
 					      card.hex);
 		log_info("staff: staff card %s removed by %s", card.hex, actor);
 		return json_pack("{s:b, s:s}", "ok", 1, "removed", card.hex);
@@ -336,24 +326,24 @@ json_t *kiosk_staff_command(struct kiosk *k, json_t *req, const char *actor)
 		json_int_t limit = 100, only_id = 0;
 		if (only) {
 			if (!json_is_integer(only) || json_integer_value(only) < 1)
-				return error_response("\"id\" must be a staff log entry's id (1 or more)");
+				return kiosk_command_error("\"id\" must be a staff log entry's id (1 or more)");
 			only_id = json_integer_value(only);
 		}
 		if (l) {
 			if (!json_is_integer(l) || json_integer_value(l) < 1 ||
 			    json_integer_value(l) > STAFF_LOG_MAX)
-				return error_response("\"limit\" must be a whole number from 1 to %d",
+				return kiosk_command_error("\"limit\" must be a whole number from 1 to %d",
 						      STAFF_LOG_MAX);
 			limit = json_integer_value(l);
 		}
 		struct log_ctx ctx = {k, json_array()};
 		if (store_staff_log_each(k->store, limit, only_id, add_log_entry, &ctx) != 0) {
 			json_decref(ctx.entries);
-			return error_response("store: %s", store_error(k->store));
+			return kiosk_command_error("store: %s", store_error(k->store));
 		}
 		return json_pack("{s:b, s:o}", "ok", 1, "entries", ctx.entries);
 	}
-	return error_response("\"action\" must be \"enroll\", \"list\", \"remove\" or \"log\"");
+	return kiosk_command_error("\"action\" must be \"enroll\", \"list\", \"remove\" or \"log\"");
 }
 
 static int count_card(void *ctx, const char *card_id, int64_t enrolled_at)
