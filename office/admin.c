@@ -15,6 +15,7 @@
 #include "content.h"
 #include "content_rows.h"
 #include "export.h"
+#include "file_read.h"
 #include "holidays.h"
 #include "office.h"
 #include "password.h"
@@ -197,36 +198,6 @@ int admin_export(const struct office_config *cfg, int argc, char **argv)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t max, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		fprintf(stderr, "officed: %s: %s\n", path,
-			fd < 0 ? strerror(errno) : "not a regular file of at most 1 MiB");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		fprintf(stderr, "officed: %s: cannot read\n", path);
-		free(buf);
-		return NULL;
-	}
-	buf[got] = '\0';
-	*len = got;
-	return buf;
-}
-
 int admin_holidays(const struct office_config *cfg, int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[0], "import") != 0) {
@@ -234,9 +205,12 @@ int admin_holidays(const struct office_config *cfg, int argc, char **argv)
 		return 2;
 	}
 	size_t len;
-	char *bytes = slurp(argv[1], HOLIDAYS_FILE_MAX, &len);
-	if (!bytes)
+	char rerr[320];
+	char *bytes = office_read_file(argv[1], HOLIDAYS_FILE_MAX, false, &len, rerr, sizeof(rerr));
+	if (!bytes) {
+		fprintf(stderr, "officed: %s\n", rerr);
 		return 1;
+	}
 	int64_t now = office_now();
 	char today[11], err[320];
 	tz_local_date(cfg->timezone, now, today);

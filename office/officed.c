@@ -30,6 +30,7 @@
 
 #include "admin.h"
 #include "content.h"
+#include "file_read.h"
 #include "publish.h"
 #include "http.h"
 #include "ingest.h"
@@ -76,45 +77,6 @@ static int load_config(struct office_config *cfg, const char *path, const char *
 	if (errors == 0)
 		errors += office_config_validate(cfg, path, stderr);
 	return errors;
-}
-
-static char *read_file(const char *path, size_t max, bool secret, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if (secret && (st.st_mode & 077)) {
-		snprintf(err, errlen, "%s may be read by group or others (mode %04o); it holds the TLS "
-			 "private key: chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
-		close(fd);
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		snprintf(err, errlen, "%s: cannot read", path);
-		return NULL;
-	}
-	buf[got] = '\0';
-	return buf;
 }
 
 /* ---- the administration commands ---- */
@@ -271,7 +233,7 @@ static int cmd_content_import(const struct office_config *cfg, int argc, char **
 		return 2;
 	}
 	char err[512];
-	char *text = read_file(argv[0], CONTENT_MAX_BYTES, false, err, sizeof(err));
+	char *text = office_read_file(argv[0], CONTENT_MAX_BYTES, false, NULL, err, sizeof(err));
 	if (!text) {
 		fprintf(stderr, "officed: %s\n", err);
 		return 1;
@@ -368,8 +330,8 @@ static int serve(struct office *o)
 	 * caught one). Every later call names this same zone: no setenv. */
 	tz_init(o->cfg.timezone);
 	if (o->cfg.tls_cert[0]) {
-		cert = read_file(o->cfg.tls_cert, PEM_MAX, false, err, sizeof(err));
-		key = cert ? read_file(o->cfg.tls_key, PEM_MAX, true, err, sizeof(err)) : NULL;
+		cert = office_read_file(o->cfg.tls_cert, PEM_MAX, false, NULL, err, sizeof(err));
+		key = cert ? office_read_file(o->cfg.tls_key, PEM_MAX, true, NULL, err, sizeof(err)) : NULL;
 		if (!key) {
 			log_error("%s; not starting", err);
 			free(cert);
