@@ -92,7 +92,8 @@ static void expect_refused(const char *path_json, const char *set_json, const ch
 	if (path_json) { /* e.g. "windows/0" */
 		char path[64];
 		snprintf(path, sizeof(path), "%s", path_json);
-		for (char *part = strtok(path, "/"); part; part = strtok(NULL, "/")) {
+		char *save = NULL;
+		for (char *part = strtok_r(path, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
 			if (json_is_array(target))
 				target = json_array_get(target, (size_t)atoi(part));
 			else
