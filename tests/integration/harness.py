@@ -689,3 +689,30 @@ class FaultProxy:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+def kiosk_case(stock=20, **kiosk_args):
+    """Decorator: runs fn(k, w) with a started kiosk (Kiosk(**kiosk_args)),
+    stocked with `stock` sets, and a watcher; prints kioskd's log on a
+    failure and always cleans up."""
+    def wrap(fn):
+        def run():
+            k = Kiosk(**kiosk_args)
+            w = None
+            try:
+                k.start()
+                if stock:
+                    k.ctl("restock", str(stock), check_rc=0)
+                w = k.watch()
+                return fn(k, w)
+            except Failure:
+                print("#   kioskd log:\n" + "\n".join(
+                    "#     " + line for line in k.log().splitlines()[-30:]))
+                raise
+            finally:
+                if w:
+                    w.close()
+                k.cleanup()
+        run.__name__ = fn.__name__
+        return run
+    return wrap

@@ -8,30 +8,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Failure, Kiosk, Tap, check, wait_until  # noqa: E402
+from harness import kiosk_case, Failure, Kiosk, Tap, check, wait_until  # noqa: E402
 
 
 def with_kiosk(config_extra="", stock=10, env=None):
     """Decorator: runs the test with a started, stocked kiosk and a watcher."""
-    def wrap(fn):
-        def run():
-            k = Kiosk(config_extra=config_extra, env=env).start()
-            w = None
-            try:
-                if stock:
-                    k.ctl("restock", str(stock), check_rc=0)
-                w = k.watch()
-                return fn(k, w)
-            except Failure:
-                print("#   kioskd log:\n" + "\n".join("#     " + l for l in k.log().splitlines()[-30:]))
-                raise
-            finally:
-                if w:
-                    w.close()
-                k.cleanup()
-        run.__name__ = fn.__name__
-        return run
-    return wrap
+    return kiosk_case(stock=stock, config_extra=config_extra, env=env)
 
 
 def counters(k):

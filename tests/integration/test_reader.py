@@ -10,30 +10,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SLOW, Failure, Kiosk, Tap, check, wait_until  # noqa: E402
+from harness import kiosk_case, SLOW, Failure, Kiosk, Tap, check, wait_until  # noqa: E402
 
 
 def with_sim_kiosk(config_extra="", stock=20):
-    def wrap(fn):
-        def run():
-            k = Kiosk(sim=True, config_extra=config_extra).start()
-            w = None
-            try:
-                if stock:
-                    k.ctl("restock", str(stock), check_rc=0)
-                w = k.watch()
-                return fn(k, w)
-            except Failure:
-                print("#   kioskd log:\n" + "\n".join(
-                    "#     " + line for line in k.log().splitlines()[-30:]))
-                raise
-            finally:
-                if w:
-                    w.close()
-                k.cleanup()
-        run.__name__ = fn.__name__
-        return run
-    return wrap
+    return kiosk_case(stock=stock, sim=True, config_extra=config_extra)
 
 
 def taps_seen(w):

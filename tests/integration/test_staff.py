@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import KIOSKCTL, SLOW, Failure, Kiosk, Tap, card_id, check, wait_until  # noqa: E402
+from harness import kiosk_case, KIOSKCTL, SLOW, Failure, Kiosk, Tap, card_id, check, wait_until  # noqa: E402
 
 STAFF_UID = "04c0ffee123456"
 CARD_UID = "04a1b2c3d4e5f6"
@@ -21,27 +21,7 @@ OTHER_UID = "04112233445566"
 
 
 def with_sim_kiosk(config_extra="", stock=20):
-    def wrap(fn):
-        def run():
-            k = Kiosk(sim=True, config_extra=config_extra)
-            w = None
-            try:
-                k.start()
-                if stock:
-                    k.ctl("restock", str(stock), check_rc=0)
-                w = k.watch()
-                return fn(k, w)
-            except Failure:
-                print("#   kioskd log:\n" + "\n".join(
-                    "#     " + line for line in k.log().splitlines()[-30:]))
-                raise
-            finally:
-                if w:
-                    w.close()
-                k.cleanup()
-        run.__name__ = fn.__name__
-        return run
-    return wrap
+    return kiosk_case(stock=stock, sim=True, config_extra=config_extra)
 
 
 def start_waiting(k, *args):
